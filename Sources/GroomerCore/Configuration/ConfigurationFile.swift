@@ -1,0 +1,173 @@
+import Foundation
+import Yams
+
+/// Reads and validates the YAML policy file; every problem names the file, the key and what is wrong.
+public enum ConfigurationFile {
+    public static func load(path: String) throws(ConfigurationError) -> GroomerConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: path, key: nil, problem: "cannot read the file (\(error.localizedDescription))")
+        }
+        return try parse(text, source: path)
+    }
+
+    public static func parse(_ text: String, source: String) throws(ConfigurationError) -> GroomerConfiguration {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationError(source: source, key: nil, problem: "not valid YAML: \(error)")
+        }
+        guard let document else { return GroomerConfiguration(defaults: Policy()) }
+        guard let root = document as? [String: Any] else {
+            throw ConfigurationError(source: source, key: nil, problem: "expected a mapping at the top level")
+        }
+        let reader = Reader(source: source)
+        let defaults = try reader.policy(root, base: Policy(), prefix: "", allowRepositories: true)
+        var repositories: [String: Policy] = [:]
+        if let raw = root["repositories"] {
+            guard let map = raw as? [String: Any] else {
+                throw reader.error("repositories", "expected a mapping of \"OWNER/NAME\" to overrides")
+            }
+            for (name, value) in map {
+                let key = "repositories.\(name)"
+                guard name.split(separator: "/").count == 2 else { throw reader.error(key, "expected OWNER/NAME") }
+                guard let overrides = value as? [String: Any] else { throw reader.error(key, "expected a mapping of overrides") }
+                repositories[name] = try reader.policy(overrides, base: defaults, prefix: key + ".", allowRepositories: false)
+            }
+        }
+        return GroomerConfiguration(defaults: defaults, repositories: repositories)
+    }
+
+    private struct Reader {
+        let source: String
+
+        func error(_ key: String, _ problem: String) -> ConfigurationError {
+            ConfigurationError(source: source, key: key, problem: problem)
+        }
+
+        func policy(_ map: [String: Any], base: Policy, prefix: String, allowRepositories: Bool) throws(ConfigurationError) -> Policy {
+            var policy = base
+            for (key, value) in map {
+                let path = prefix + key
+                switch key {
+                case "dry_run": policy.dryRun = try bool(value, path)
+                case "remove_labels": policy.removeLabels = try bool(value, path)
+                case "min_confidence":
+                    let number = try self.number(value, path)
+                    guard (0...1).contains(number) else { throw error(path, "expected a number from 0 to 1, got \(number)") }
+                    policy.minConfidence = number
+                case "debounce":
+                    let map = try mapping(value, path, keys: ["quiet_seconds", "max_wait_seconds"])
+                    if let quiet = map["quiet_seconds"] { policy.debounce.quiet = try seconds(quiet, path + ".quiet_seconds") }
+                    if let wait = map["max_wait_seconds"] { policy.debounce.maxWait = try seconds(wait, path + ".max_wait_seconds") }
+                case "lock":
+                    guard allowRepositories else { throw error(path, "the run lock is global; set it at the top level") }
+                    let map = try mapping(value, path, keys: ["ttl_seconds"])
+                    if let ttl = map["ttl_seconds"] {
+                        policy.lockTTL = try seconds(ttl, path + ".ttl_seconds")
+                        guard policy.lockTTL >= 3 else { throw error(path + ".ttl_seconds", "must be at least 3 seconds") }
+                    }
+                case "labels": policy.labels = try labels(value, path)
+                case "groups": policy.groups = try groups(value, path)
+                case "rules": policy.rules = try rules(value, path)
+                case "repositories" where allowRepositories: continue
+                default:
+                    throw error(path, "unknown key; known keys: dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, repositories")
+                }
+            }
+            return policy
+        }
+
+        func bool(_ value: Any, _ path: String) throws(ConfigurationError) -> Bool {
+            guard let b = value as? Bool else { throw error(path, "expected true or false, got \(describe(value))") }
+            return b
+        }
+
+        func number(_ value: Any, _ path: String) throws(ConfigurationError) -> Double {
+            if value is Bool { throw error(path, "expected a number, got \(describe(value))") }
+            if let i = value as? Int { return Double(i) }
+            if let d = value as? Double { return d }
+            throw error(path, "expected a number, got \(describe(value))")
+        }
+
+        func seconds(_ value: Any, _ path: String) throws(ConfigurationError) -> TimeInterval {
+            let n = try number(value, path)
+            guard n >= 0, n <= 86_400 else { throw error(path, "expected seconds from 0 to 86400, got \(n)") }
+            return n
+        }
+
+        func mapping(_ value: Any, _ path: String, keys: Set<String>) throws(ConfigurationError) -> [String: Any] {
+            guard let map = value as? [String: Any] else { throw error(path, "expected a mapping, got \(describe(value))") }
+            for key in map.keys where !keys.contains(key) {
+                throw error("\(path).\(key)", "unknown key; known keys: \(keys.sorted().joined(separator: ", "))")
+            }
+            return map
+        }
+
+        func string(_ value: Any?, _ path: String) throws(ConfigurationError) -> String {
+            guard let s = value as? String, !s.isEmpty else { throw error(path, "expected a non-empty string, got \(describe(value))") }
+            return s
+        }
+
+        func labels(_ value: Any, _ path: String) throws(ConfigurationError) -> [LabelInfo] {
+            guard let list = value as? [Any] else { throw error(path, "expected a list of { name, description }") }
+            var result: [LabelInfo] = []
+            for (index, item) in list.enumerated() {
+                let itemPath = "\(path)[\(index)]"
+                if let name = item as? String, !name.isEmpty {
+                    result.append(LabelInfo(name: name))
+                    continue
+                }
+                let map = try mapping(item, itemPath, keys: ["name", "description"])
+                let name = try string(map["name"], itemPath + ".name")
+                let description = try map["description"].map { (d: Any) throws(ConfigurationError) -> String in
+                    guard let s = d as? String else { throw error(itemPath + ".description", "expected a string") }
+                    return s
+                }
+                result.append(LabelInfo(name: name, description: description))
+            }
+            return result
+        }
+
+        func groups(_ value: Any, _ path: String) throws(ConfigurationError) -> [[String]] {
+            guard let list = value as? [Any] else { throw error(path, "expected a list of label lists") }
+            var result: [[String]] = []
+            for (index, item) in list.enumerated() {
+                guard let names = item as? [Any], !names.isEmpty else {
+                    throw error("\(path)[\(index)]", "expected a non-empty list of label names")
+                }
+                var group: [String] = []
+                for (j, name) in names.enumerated() { group.append(try string(name, "\(path)[\(index)][\(j)]")) }
+                result.append(group)
+            }
+            return result
+        }
+
+        func rules(_ value: Any, _ path: String) throws(ConfigurationError) -> [LabelRule] {
+            guard let list = value as? [Any] else { throw error(path, "expected a list of { label, pattern }") }
+            var result: [LabelRule] = []
+            for (index, item) in list.enumerated() {
+                let itemPath = "\(path)[\(index)]"
+                let map = try mapping(item, itemPath, keys: ["label", "pattern"])
+                let label = try string(map["label"], itemPath + ".label")
+                let pattern = try string(map["pattern"], itemPath + ".pattern")
+                do {
+                    _ = try NSRegularExpression(pattern: pattern)
+                } catch {
+                    throw self.error(itemPath + ".pattern", "not a valid regular expression: \(pattern)")
+                }
+                result.append(LabelRule(label: label, pattern: pattern))
+            }
+            return result
+        }
+
+        func describe(_ value: Any?) -> String {
+            guard let value else { return "nothing" }
+            if let s = value as? String { return "\"\(s)\"" }
+            return String(describing: value)
+        }
+    }
+}

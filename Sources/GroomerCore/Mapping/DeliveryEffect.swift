@@ -1,0 +1,48 @@
+import Foundation
+
+/// What a verified delivery does to the store (SPEC §2.1).
+public enum DeliveryEffect: Sendable, Equatable {
+    /// Issue activity: enqueue or coalesce a groom request.
+    case groom(IssueKey, installationID: Int64?, snapshot: IssueSnapshot?)
+    /// The issue left the triage's reach (closed, deleted, transferred): drop its pending request.
+    case cancel(IssueKey, reason: String)
+    /// A human added or removed a label: remembered so the policy never overrides it.
+    case labelDecision(LabelDecision)
+    /// GitHub's hello when a hook is created.
+    case ping(hookID: String)
+    /// Recorded, nothing else.
+    case ignore(reason: String)
+    /// Verified but unusable (bad JSON, missing fields): recorded as rejected, answered 400.
+    case reject(reason: String)
+}
+
+/// A human's label change on an issue, as the `labeled`/`unlabeled` deliveries report it.
+public struct LabelDecision: Sendable, Equatable, Codable {
+    public enum Change: String, Sendable, Codable { case added, removed }
+
+    public var issue: IssueKey
+    public var label: String
+    public var change: Change
+    public var actor: String
+    public var decidedAt: Date
+    public var deliveryGUID: String?
+
+    public init(issue: IssueKey, label: String, change: Change, actor: String, decidedAt: Date, deliveryGUID: String?) {
+        self.issue = issue
+        self.label = label
+        self.change = change
+        self.actor = actor
+        self.decidedAt = decidedAt
+        self.deliveryGUID = deliveryGUID
+    }
+}
+
+/// A delivery after mapping: what to record about it and what it does.
+public struct MappedDelivery: Sendable, Equatable {
+    public var action: String?
+    public var repository: String?
+    public var issueNumber: Int?
+    public var sender: String?
+    public var installationID: Int64?
+    public var effect: DeliveryEffect
+}

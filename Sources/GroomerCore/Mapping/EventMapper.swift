@@ -1,0 +1,138 @@
+import Foundation
+
+/// Turns a verified delivery's event name and JSON payload into a `DeliveryEffect` (SPEC §2.1).
+public struct EventMapper: Sendable {
+    /// The groomer's own GitHub login; its label changes are never taken as human decisions.
+    public var botLogin: String?
+
+    public init(botLogin: String? = nil) {
+        self.botLogin = botLogin
+    }
+
+    /// Maps one delivery. Never throws: unusable input becomes `.reject` with a reason.
+    public func map(event: String, payload: Data, guid: String, receivedAt: Date) -> MappedDelivery {
+        let decoded: WebhookPayload
+        do {
+            decoded = try JSONDecoder().decode(WebhookPayload.self, from: payload)
+        } catch DecodingError.typeMismatch {
+            return Self.rejected("payload is not a JSON object")
+        } catch {
+            return Self.rejected("body is not valid JSON")
+        }
+        var mapped = MappedDelivery(
+            action: decoded.action,
+            repository: decoded.repository?.fullName,
+            issueNumber: decoded.issue?.number,
+            sender: decoded.sender?.login,
+            installationID: decoded.installation?.id,
+            effect: .ignore(reason: "")
+        )
+        mapped.effect = effect(event: event, payload: decoded, guid: guid, receivedAt: receivedAt)
+        return mapped
+    }
+
+    /// SPEC §2.1: who counts as a bot.
+    public func isBot(login: String?, type: String?) -> Bool {
+        if type == "Bot" { return true }
+        guard let login else { return false }
+        if login.hasSuffix("[bot]") { return true }
+        if let botLogin, login.caseInsensitiveCompare(botLogin) == .orderedSame { return true }
+        return false
+    }
+
+    private func effect(event: String, payload: WebhookPayload, guid: String, receivedAt: Date) -> DeliveryEffect {
+        switch event {
+        case "ping":
+            guard let id = payload.hookID ?? payload.hook?.id else { return .reject(reason: "ping payload lacks hook_id") }
+            return .ping(hookID: String(id))
+        case "issues":
+            return issuesEffect(payload, guid: guid, receivedAt: receivedAt)
+        case "issue_comment":
+            return commentEffect(payload)
+        default:
+            return .ignore(reason: "event \(event) does not lead to a groom")
+        }
+    }
+
+    private func issuesEffect(_ payload: WebhookPayload, guid: String, receivedAt: Date) -> DeliveryEffect {
+        guard let action = payload.action else { return .reject(reason: "issues payload lacks action") }
+        let actions: Set = ["opened", "reopened", "edited", "closed", "deleted", "transferred", "labeled", "unlabeled"]
+        guard actions.contains(action) else { return .ignore(reason: "issues action \(action) does not lead to a groom") }
+        let key: IssueKey
+        switch issueKey(payload) {
+        case .success(let k): key = k
+        case .failure(let rejection): return rejection.effect
+        }
+        if payload.issue?.isPullRequest == true { return .ignore(reason: "issue is a pull request") }
+        switch action {
+        case "opened", "reopened", "edited":
+            return .groom(key, installationID: payload.installation?.id, snapshot: snapshot(payload.issue))
+        case "closed", "deleted", "transferred":
+            return .cancel(key, reason: "issue \(action)")
+        default:
+            guard let label = payload.label?.name, !label.isEmpty else {
+                return .reject(reason: "issues.\(action) payload lacks label.name")
+            }
+            guard let actor = payload.sender?.login, !actor.isEmpty else {
+                return .reject(reason: "issues.\(action) payload lacks sender.login")
+            }
+            if isBot(login: actor, type: payload.sender?.type) {
+                return .ignore(reason: "label change by a bot (\(actor))")
+            }
+            return .labelDecision(LabelDecision(
+                issue: key, label: label, change: action == "labeled" ? .added : .removed,
+                actor: actor, decidedAt: receivedAt, deliveryGUID: guid))
+        }
+    }
+
+    private func commentEffect(_ payload: WebhookPayload) -> DeliveryEffect {
+        guard let action = payload.action else { return .reject(reason: "issue_comment payload lacks action") }
+        guard action == "created" else { return .ignore(reason: "issue_comment action \(action) does not lead to a groom") }
+        let key: IssueKey
+        switch issueKey(payload) {
+        case .success(let k): key = k
+        case .failure(let rejection): return rejection.effect
+        }
+        if payload.issue?.isPullRequest == true { return .ignore(reason: "comment on a pull request") }
+        if isBot(login: payload.sender?.login, type: payload.sender?.type) {
+            return .ignore(reason: "comment by a bot (\(payload.sender?.login ?? "unknown"))")
+        }
+        return .groom(key, installationID: payload.installation?.id, snapshot: snapshot(payload.issue))
+    }
+
+    private struct Rejection: Error {
+        var reason: String
+        var effect: DeliveryEffect { .reject(reason: reason) }
+    }
+
+    private func issueKey(_ payload: WebhookPayload) -> Result<IssueKey, Rejection> {
+        guard let repository = payload.repository?.fullName else {
+            return .failure(Rejection(reason: "payload lacks repository.full_name"))
+        }
+        let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, repository.utf8.count <= 200 else {
+            return .failure(Rejection(reason: "repository.full_name is not OWNER/NAME"))
+        }
+        guard let number = payload.issue?.number else {
+            return .failure(Rejection(reason: "payload lacks issue.number"))
+        }
+        guard number > 0 else { return .failure(Rejection(reason: "issue.number is not positive")) }
+        return .success(IssueKey(repository: repository, number: number))
+    }
+
+    private func snapshot(_ issue: WebhookPayload.IssuePayload?) -> IssueSnapshot? {
+        guard let issue else { return nil }
+        return IssueSnapshot(
+            title: issue.title ?? "",
+            body: issue.body ?? "",
+            state: issue.state ?? "open",
+            locked: issue.locked ?? false,
+            labels: (issue.labels ?? []).compactMap { label in label.name.map { LabelInfo(name: $0, description: label.description) } },
+            author: issue.user?.login
+        )
+    }
+
+    private static func rejected(_ reason: String) -> MappedDelivery {
+        MappedDelivery(action: nil, repository: nil, issueNumber: nil, sender: nil, installationID: nil, effect: .reject(reason: reason))
+    }
+}

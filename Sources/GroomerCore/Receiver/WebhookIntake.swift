@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+
+/// Everything after verification: map, record, coalesce, commit (SPEC §2–§3).
+///
+/// Shared by the HTTP receiver and the in-process replay, so both take the same path.
+public struct WebhookIntake: Sendable {
+    public let store: any GroomerStore
+    public let configuration: GroomerConfiguration
+    public let mapper: EventMapper
+    public let clock: any GroomerClock
+    /// Called after a groom request is committed, to wake the scheduler.
+    public let onQueued: @Sendable (GroomRequest) -> Void
+
+    public init(store: any GroomerStore, configuration: GroomerConfiguration, mapper: EventMapper,
+                clock: any GroomerClock = SystemClock(), onQueued: @escaping @Sendable (GroomRequest) -> Void = { _ in }) {
+        self.store = store
+        self.configuration = configuration
+        self.mapper = mapper
+        self.clock = clock
+        self.onQueued = onQueued
+    }
+
+    /// A delivery after intake: its record, the effect it had and what the store did.
+    public struct Outcome: Sendable, Equatable {
+        public var delivery: DeliveryRecord
+        public var effect: DeliveryEffect
+        public var result: IngestResult
+    }
+
+    /// Records one verified delivery and applies its effect, committed before returning.
+    /// - Throws: `StoreError` when the store cannot commit (the caller answers 503).
+    public func accept(event: String, guid: String, hookID: String, payload: Data, logger: Logger) async throws -> Outcome {
+        let receivedAt = clock.now()
+        let mapped = mapper.map(event: event, payload: payload, guid: guid, receivedAt: receivedAt)
+        let delivery = DeliveryRecord(hookID: hookID, guid: guid, event: event, mapped: mapped, receivedAt: receivedAt)
+        let coalescing = configuration.policy(for: mapped.repository ?? "").debounce
+        let result = try await store.ingest(delivery, effect: mapped.effect, coalescing: coalescing)
+        if case .recorded(.queued, let request?) = result { onQueued(request) }
+        var logger = logger
+        logger[metadataKey: "outcome"] = "\(result == .duplicate ? "duplicate" : delivery.outcome.rawValue)"
+        if let repository = mapped.repository { logger[metadataKey: "repository"] = "\(repository)" }
+        if let number = mapped.issueNumber { logger[metadataKey: "issue"] = "\(number)" }
+        logger.debug("delivery recorded", metadata: delivery.reason.map { ["reason": "\($0)"] })
+        return Outcome(delivery: delivery, effect: mapped.effect, result: result)
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+
+/// `POST /webhooks/github` (SPEC §2): verify, then hand the delivery to the intake and answer.
+///
+/// Checks run in the SPEC's order: signature header, body cap while reading (the HMAC is
+/// computed as the bytes arrive, so the body is held once), signature, media type, GitHub's
+/// headers, then the payload. Nothing here calls GitHub or the LLM.
+public struct WebhookReceiver: Sendable {
+    /// GitHub's own cap on a delivery.
+    public static let maximumBodySize = 25 * 1024 * 1024
+
+    public let secrets: WebhookSecrets
+    public let intake: WebhookIntake
+    public let maximumBodySize: Int
+
+    public init(secrets: WebhookSecrets, intake: WebhookIntake, maximumBodySize: Int = WebhookReceiver.maximumBodySize) {
+        self.secrets = secrets
+        self.intake = intake
+        self.maximumBodySize = maximumBodySize
+    }
+
+    public func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard let header = request.headers[.hubSignature256] else {
+            throw APIError.unauthorized("X-Hub-Signature-256 header missing")
+        }
+        guard let expected = SignatureHeader.parse(header) else {
+            throw APIError.unauthorized("X-Hub-Signature-256 is not sha256= followed by 64 hex digits")
+        }
+        let body = try await readVerifiedBody(request, expected: expected)
+        let payload = try Self.payload(of: body, contentType: request.headers[.contentType])
+
+        guard let event = request.headers[.githubEvent], Self.isPlainToken(event, maxLength: 100) else {
+            throw APIError.badRequest("X-GitHub-Event header missing or malformed")
+        }
+        guard let guid = request.headers[.githubDelivery], Self.isPlainToken(guid, maxLength: 200) else {
+            throw APIError.badRequest("X-GitHub-Delivery header missing or malformed")
+        }
+        let hookID = request.headers[.githubHookID] ?? ""
+        guard hookID.isEmpty || Self.isPlainToken(hookID, maxLength: 100) else {
+            throw APIError.badRequest("X-GitHub-Hook-ID header malformed")
+        }
+
+        var logger = context.logger
+        logger[metadataKey: "delivery"] = "\(guid)"
+        logger[metadataKey: "event"] = "\(event)"
+        let outcome: WebhookIntake.Outcome
+        do {
+            outcome = try await intake.accept(event: event, guid: guid, hookID: hookID, payload: payload, logger: logger)
+        } catch {
+            logger.error("store could not record the delivery", metadata: ["error": "\(error)"])
+            throw APIError.storeUnavailable
+        }
+        return try WebhookReply(outcome).response()
+    }
+
+    /// Reads the body up to the cap, feeding the HMAC as it goes; throws 413 or 401.
+    private func readVerifiedBody(_ request: Request, expected: [UInt8]) async throws -> ByteBuffer {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > maximumBodySize { throw APIError.payloadTooLarge }
+        let verifier = secrets.verifier()
+        var body = ByteBuffer()
+        body.reserveCapacity(min(declared ?? 16_384, maximumBodySize))
+        for try await chunk in request.body {
+            guard body.readableBytes + chunk.readableBytes <= maximumBodySize else { throw APIError.payloadTooLarge }
+            chunk.withUnsafeReadableBytes { verifier.update($0) }
+            body.writeImmutableBuffer(chunk)
+        }
+        guard verifier.matches(expected) else { throw APIError.unauthorized("signature does not match") }
+        return body
+    }
+
+    /// The JSON payload: the body itself, or the `payload` field of a form body.
+    static func payload(of body: ByteBuffer, contentType: String?) throws -> Data {
+        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        switch mediaType {
+        case "application/json":
+            // Shares the buffer's storage: the body is held once.
+            return body.getData(at: body.readerIndex, length: body.readableBytes, byteTransferStrategy: .noCopy) ?? Data()
+        case "application/x-www-form-urlencoded":
+            guard let payload = FormBody.field("payload", in: body.readableBytesView) else {
+                throw APIError.badRequest("form body lacks the payload field")
+            }
+            return payload
+        default:
+            throw APIError.unsupportedMediaType
+        }
+    }
+
+    /// A header value that is printable ASCII with no spaces, as GitHub's GUIDs, events and ids are.
+    static func isPlainToken(_ value: String, maxLength: Int) -> Bool {
+        !value.isEmpty && value.utf8.count <= maxLength && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: ",") }
+    }
+}
+
+/// The answer to a recorded delivery (SPEC §2 table).
+struct WebhookReply {
+    var status: HTTPResponse.Status
+    var body: Data
+
+    init(_ outcome: WebhookIntake.Outcome) throws {
+        switch outcome.result {
+        case .duplicate:
+            status = .ok
+            body = CompactJSON.encode(["duplicate": true])
+        case .recorded(_, let request):
+            switch outcome.effect {
+            case .groom(let key, _, _):
+                status = .accepted
+                body = CompactJSON.encode(["queued": Queued(key: key, request: request)])
+            case .cancel(let key, let reason):
+                status = .ok
+                body = CompactJSON.encode(Cancelled(ignored: reason, cancelled: key.description))
+            case .labelDecision(let decision):
+                status = .ok
+                body = CompactJSON.encode(LabelDecisionReply(
+                    ignored: "label decision by a human recorded; no groom", label: decision.label, change: decision.change.rawValue))
+            case .ping(let hookID):
+                status = .ok
+                body = CompactJSON.encode(Pong(pong: true, hookID: hookID))
+            case .ignore(let reason):
+                status = .ok
+                body = CompactJSON.encode(["ignored": reason])
+            case .reject(let reason):
+                throw APIError.badRequest(reason)
+            }
+        }
+    }
+
+    func response() -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+    }
+
+    struct Queued: Encodable {
+        var repository: String
+        var issue: Int
+        var dueAt: String?
+        var events: Int?
+
+        init(key: IssueKey, request: GroomRequest?) {
+            repository = key.repository
+            issue = key.number
+            dueAt = request?.dueAt.iso8601
+            events = request?.events
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case repository, issue, events
+            case dueAt = "due_at"
+        }
+    }
+
+    struct Cancelled: Encodable {
+        var ignored: String
+        var cancelled: String
+    }
+
+    struct LabelDecisionReply: Encodable {
+        var ignored: String
+        var label: String
+        var change: String
+    }
+
+    struct Pong: Encodable {
+        var pong: Bool
+        var hookID: String
+        enum CodingKeys: String, CodingKey {
+            case pong
+            case hookID = "hook_id"
+        }
+    }
+}

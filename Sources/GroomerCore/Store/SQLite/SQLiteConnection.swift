@@ -1,0 +1,133 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. Not thread-safe by design: `SQLiteStore` confines each to its own
+/// `DedicatedThread`, as GRDB confines connections to serial executors.
+final class SQLiteConnection {
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+
+    /// Opens (creating if needed) the database at `path` (`:memory:` for a private in-memory one).
+    init(path: String, synchronous: String, busyTimeout: TimeInterval) throws(StoreError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw StoreError(.unavailable, "cannot open SQLite database \(path): \(message)")
+        }
+        handle = db
+        sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+        sqlite3_extended_result_codes(db, 1)
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = \(synchronous)")
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements with no parameters.
+    func execute(_ sql: String) throws(StoreError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(errorMessage)
+            throw Self.error(rc, message)
+        }
+    }
+
+    /// Runs a statement and returns its rows; `changes` is the number of rows it modified.
+    @discardableResult
+    func query(_ sql: String, _ parameters: [SQLValue] = []) throws(StoreError) -> (rows: [SQLRow], changes: Int) {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        for (index, value) in parameters.enumerated() {
+            try bind(value, at: Int32(index + 1), in: statement)
+        }
+        var rows: [SQLRow] = []
+        let columns = sqlite3_column_count(statement)
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw lastError(rc) }
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(columns))
+            for column in 0..<columns {
+                values.append(Self.column(statement, column))
+            }
+            rows.append(SQLRow(values: values))
+        }
+        return (rows, Int(sqlite3_changes(handle)))
+    }
+
+    /// Runs `body` in an immediate (write-locking) transaction; rolls back if it throws.
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw lastError(rc) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer) throws(StoreError) {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(statement, index)
+        case .integer(let i): rc = sqlite3_bind_int64(statement, index, i)
+        case .real(let d): rc = sqlite3_bind_double(statement, index, d)
+        case .text(let s): rc = sqlite3_bind_text(statement, index, s, -1, Self.transient)
+        }
+        guard rc == SQLITE_OK else { throw lastError(rc) }
+    }
+
+    private static func column(_ statement: OpaquePointer, _ index: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
+        case SQLITE_NULL: return .null
+        default:
+            guard let text = sqlite3_column_text(statement, index) else { return .null }
+            return .text(String(cString: text))
+        }
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies the bound bytes before `bind` returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func lastError(_ rc: Int32) -> StoreError {
+        Self.error(rc, String(cString: sqlite3_errmsg(handle)))
+    }
+
+    private static func error(_ rc: Int32, _ message: String) -> StoreError {
+        switch rc & 0xff {
+        case SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN,
+             SQLITE_NOMEM, SQLITE_PROTOCOL, SQLITE_INTERRUPT:
+            return StoreError(.unavailable, "SQLite: \(message)")
+        case SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_SCHEMA:
+            return StoreError(.incompatible, "SQLite: \(message)")
+        default:
+            return StoreError(.invalid, "SQLite: \(message)")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// The versioned schema of the SQLite backend. A migration is applied once, in order, inside
+/// the transaction that records it in `schema_migrations`. Times are epoch milliseconds.
+enum SQLiteSchema {
+    static let migrations: [(version: Int, sql: String)] = [
+        (1, """
+        CREATE TABLE deliveries (
+            hook_id TEXT NOT NULL,
+            guid TEXT NOT NULL,
+            event TEXT NOT NULL,
+            action TEXT,
+            repository TEXT,
+            issue_number INTEGER,
+            sender TEXT,
+            installation_id INTEGER,
+            received_at INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            PRIMARY KEY (hook_id, guid)
+        );
+        CREATE INDEX deliveries_by_issue ON deliveries (repository, issue_number, received_at);
+        CREATE INDEX deliveries_by_time ON deliveries (received_at);
+
+        CREATE TABLE groom_requests (
+            repository TEXT NOT NULL,
+            issue_number INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            first_event_at INTEGER NOT NULL,
+            last_event_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            events INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            forced INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            installation_id INTEGER,
+            snapshot TEXT,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (repository, issue_number)
+        );
+        CREATE INDEX groom_requests_due ON groom_requests (status, due_at);
+
+        CREATE TABLE label_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            repository TEXT NOT NULL,
+            issue_number INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            change TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            decided_at INTEGER NOT NULL,
+            delivery_guid TEXT
+        );
+        CREATE INDEX label_decisions_by_issue ON label_decisions (repository, issue_number, label);
+
+        CREATE TABLE webhook_hooks (
+            hook_id TEXT PRIMARY KEY,
+            first_ping_at INTEGER NOT NULL,
+            last_ping_at INTEGER NOT NULL
+        );
+        """),
+    ]
+
+    static var currentVersion: Int { migrations.last?.version ?? 0 }
+}

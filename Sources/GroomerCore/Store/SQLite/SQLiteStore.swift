@@ -1,0 +1,161 @@
+import Foundation
+
+/// The embedded default store: one SQLite file in WAL mode (SPEC §8).
+///
+/// Every statement runs on the store's own `DedicatedThread`, never on the cooperative pool.
+/// Several processes may share the file; SQLite's write lock serialises their transactions.
+public final class SQLiteStore: GroomerStore {
+    private let thread: DedicatedThread
+    private let box: ConnectionBox
+
+    /// The connection is only touched by jobs on `thread`.
+    private final class ConnectionBox: @unchecked Sendable {  // @unchecked: confined to the store's thread
+        let connection: SQLiteConnection
+        init(_ connection: SQLiteConnection) { self.connection = connection }
+    }
+
+    /// - Parameters:
+    ///   - path: the database file, or `:memory:`.
+    ///   - durability: `normal` (WAL, survives a process crash) or `full` (also a power cut; slower).
+    ///   - busyTimeout: how long a write waits for another process's transaction before the store
+    ///     reports itself unavailable.
+    public init(path: String, durability: SQLiteDurability = .normal, busyTimeout: TimeInterval = 5) async throws {
+        let thread = DedicatedThread(name: "groomer-sqlite")
+        self.thread = thread
+        do {
+            box = try await thread.run {
+                ConnectionBox(try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: busyTimeout))
+            }
+        } catch {
+            thread.stop()
+            throw error
+        }
+    }
+
+    /// Runs `body` with the connection on the store's thread.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let box = self.box
+        return try await thread.run { try body(box.connection) }
+    }
+
+    public func migrate() async throws {
+        try await withConnection { db in
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            try db.transaction { () throws(StoreError) in
+                let applied = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").rows.first?.int(0) ?? 0
+                guard applied <= SQLiteSchema.currentVersion else {
+                    throw StoreError(.incompatible, "database schema version \(applied) is newer than this groomer (\(SQLiteSchema.currentVersion))")
+                }
+                for migration in SQLiteSchema.migrations where migration.version > applied {
+                    try db.execute(migration.sql)
+                    try db.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                 [.integer(Int64(migration.version)), .integer(Date().epochMilliseconds)])
+                }
+            }
+        }
+    }
+
+    public func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult {
+        try await withConnection { db in
+            try db.transaction { () throws(StoreError) -> IngestResult in
+                let inserted = try db.query(SQLiteStatements.insertDelivery, SQLiteStatements.deliveryParameters(delivery)).changes
+                guard inserted == 1 else { return .duplicate }
+                let at = Int64(delivery.receivedAt.epochMilliseconds)
+                switch effect {
+                case .groom(let key, let installationID, let snapshot):
+                    let rows = try db.query(SQLiteStatements.upsertRequest, [
+                        .text(key.repository), .integer(Int64(key.number)), .integer(at),
+                        .integer(coalescing.quietMilliseconds), .integer(coalescing.maxWaitMilliseconds),
+                        .optional(installationID), .optional(snapshot.map { CompactJSON.string($0) }),
+                    ]).rows
+                    return .recorded(.queued, request: rows.first.map(SQLiteStatements.request))
+                case .cancel(let key, _):
+                    try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))])
+                    let rows = try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
+                    return .recorded(.cancelled, request: rows.first.map(SQLiteStatements.request))
+                case .labelDecision(let decision):
+                    try db.query(SQLiteStatements.insertLabelDecision, [
+                        .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
+                        .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds),
+                        .optional(decision.deliveryGUID),
+                    ])
+                    return .recorded(.labelDecision, request: nil)
+                case .ping(let hookID):
+                    try db.query(SQLiteStatements.upsertHook, [.text(hookID), .integer(at)])
+                    return .recorded(.pong, request: nil)
+                case .ignore:
+                    return .recorded(.ignored, request: nil)
+                case .reject:
+                    return .recorded(.rejected, request: nil)
+                }
+            }
+        }
+    }
+
+    public func delivery(hookID: String, guid: String) async throws -> DeliveryRecord? {
+        try await withConnection { db in
+            try db.query(SQLiteStatements.selectDelivery, [.text(hookID), .text(guid)]).rows.first.map(SQLiteStatements.delivery)
+        }
+    }
+
+    public func deliveryCount() async throws -> Int {
+        try await withConnection { db in try db.query("SELECT COUNT(*) FROM deliveries").rows.first?.int(0) ?? 0 }
+    }
+
+    public func groomRequest(_ key: IssueKey) async throws -> GroomRequest? {
+        try await withConnection { db in
+            try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows.first.map(SQLiteStatements.request)
+        }
+    }
+
+    public func pendingRequests() async throws -> [GroomRequest] {
+        try await withConnection { db in
+            try db.query(SQLiteStatements.selectPending).rows.map(SQLiteStatements.request)
+        }
+    }
+
+    public func labelDecisions(for key: IssueKey) async throws -> [LabelDecision] {
+        try await withConnection { db in
+            try db.query(SQLiteStatements.selectLabelDecisions, [.text(key.repository), .integer(Int64(key.number))])
+                .rows.map { SQLiteStatements.labelDecision($0, key: key) }
+        }
+    }
+
+    public func checkReady() async throws {
+        try await withConnection { db in
+            let version = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").rows.first?.int(0) ?? 0
+            guard version == SQLiteSchema.currentVersion else {
+                throw StoreError(.incompatible, "schema version \(version), expected \(SQLiteSchema.currentVersion)")
+            }
+        }
+    }
+
+    public func pruneDeliveries(receivedBefore cutoff: Date) async throws -> Int {
+        try await withConnection { db in
+            try db.query("DELETE FROM deliveries WHERE received_at < ?", [.integer(cutoff.epochMilliseconds)]).changes
+        }
+    }
+
+    /// Holds the database's write lock while `body` runs, as another process's long transaction would.
+    func holdWriteLock(_ body: () async throws -> Void) async throws {
+        try await withConnection { db in try db.execute("BEGIN EXCLUSIVE") }
+        do {
+            try await body()
+        } catch {
+            try? await withConnection { db in try db.execute("ROLLBACK") }
+            throw error
+        }
+        try await withConnection { db in try db.execute("ROLLBACK") }
+    }
+
+    public func close() async {
+        thread.stop()
+    }
+}
+
+/// How hard SQLite works to keep a commit: `normal` survives a process crash (WAL),
+/// `full` also survives a power cut, at the cost of an fsync per commit.
+public enum SQLiteDurability: String, Sendable {
+    case normal = "NORMAL"
+    case full = "FULL"
+}

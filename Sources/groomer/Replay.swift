@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import GroomerCore
+import Logging
+
+/// `groomer replay PATH…`: recorded deliveries through the same pipeline (SPEC §7).
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay recorded webhook deliveries (EVENT/NAME.json payloads or GitHub hook-delivery records).",
+        discussion: """
+        In-process by default, into GROOMER_DATABASE_URL when set (else a private in-memory store), printing \
+        what each delivery became. With --to, signs each payload with GROOMER_WEBHOOK_SECRET and POSTs it to \
+        a running groomer, as GitHub would. Exits 1 when a file cannot be read or parsed as a delivery, and 2 \
+        when --to could not deliver one.
+        """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "Files or folders to replay.")
+    var paths: [String]
+
+    @Option(help: "POST the deliveries to this URL (for example http://127.0.0.1:8080/webhooks/github).")
+    var to: String?
+
+    func run() async throws {
+        let logger = CLI.bootstrapLogging()
+        let read = RecordedDeliveryReader.read(paths: paths)
+        for failure in read.failures { printError("cannot replay \(failure)") }
+
+        var environment = common.environment()
+        let lines: [Replayer.Line]
+        if let url = to {
+            let settings = try Settings(environment: environment)
+            let secrets = try settings.requireWebhookSecrets()
+            let transport = CurlTransport()
+            lines = await Replayer.replay(read.deliveries, to: url, secrets: secrets, transport: transport)
+            transport.shutdown()
+        } else {
+            let persistent = environment["GROOMER_DATABASE_URL"] != nil
+            if !persistent { environment["GROOMER_DATABASE_URL"] = "sqlite::memory:" }
+            let settings = try Settings(environment: environment)
+            let configuration = try CLI.loadConfiguration(settings)
+            let store = try await settings.store.open()
+            let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin))
+            lines = await Replayer.replay(read.deliveries, through: intake, logger: logger)
+            for line in lines { print(line.rendered) }
+            print(Replayer.summary(lines) + (read.skipped.isEmpty ? "" : "; \(read.skipped.count) non-delivery JSON files skipped"))
+            let pending = try await store.pendingRequests()
+            print("\(pending.count) pending groom request\(pending.count == 1 ? "" : "s")" + (persistent ? " in \(settings.store)" : " (in-memory store; set GROOMER_DATABASE_URL to keep them)"))
+            for request in pending {
+                print("  \(request.key)  due \(request.dueAt.iso8601)  \(request.events) event\(request.events == 1 ? "" : "s")")
+            }
+            await store.close()
+            if !read.failures.isEmpty { throw ExitCode(1) }
+            return
+        }
+        for line in lines { print(line.rendered) }
+        print(Replayer.summary(lines))
+        if !read.failures.isEmpty { throw ExitCode(1) }
+        if lines.contains(where: { $0.outcome == "failed" }) { throw ExitCode(2) }
+    }
+
+    private func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Paths of the project's fixtures, found from this file's location.
+enum Fixtures {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = root.appendingPathComponent("fixtures")
+    static let payloads = directory.appendingPathComponent("payloads")
+    static let deliveries = directory.appendingPathComponent("deliveries")
+    static let github = directory.appendingPathComponent("github")
+    static let webhookSchemas = github.appendingPathComponent("webhook-schemas/api.github.com")
+
+    /// The bytes of `payloads/EVENT/NAME.json`, exactly as GitHub recorded them.
+    static func payload(_ relativePath: String) throws -> Data {
+        try Data(contentsOf: payloads.appendingPathComponent(relativePath))
+    }
+
+    /// A recorded payload with some fields changed (for rows no recording covers, such as a bot sender).
+    static func payload(_ relativePath: String, editing edit: (inout [String: Any]) -> Void) throws -> Data {
+        var object = try JSONSerialization.jsonObject(with: payload(relativePath)) as! [String: Any]
+        edit(&object)
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// The built `groomer` executable, beside the test bundle.
+    static var groomerExecutable: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("groomer")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return candidate
+            }
+            directory.deleteLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/groomer")
+    }
+
+    /// A fresh temporary directory, removed by the caller.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("groomer-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

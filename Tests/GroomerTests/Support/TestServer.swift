@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import GroomerCore
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// A real groomer HTTP server on a loopback port, built the way `groomer serve` builds it.
+struct TestServer {
+    static let secret = "It's a Secret to Everybody"
+
+    let port: Int
+    let store: any GroomerStore
+    let clock: ManualClock
+    let secrets: WebhookSecrets
+
+    var webhookURL: String { "http://127.0.0.1:\(port)/webhooks/github" }
+
+    /// Runs `body` against a server on a fresh SQLite store, then shuts the server down.
+    static func with<T: Sendable>(
+        store givenStore: (any GroomerStore)? = nil,
+        configuration: GroomerConfiguration = GroomerConfiguration(),
+        secrets: [String] = [TestServer.secret],
+        botLogin: String? = "groomer-bot",
+        maximumBodySize: Int = WebhookReceiver.maximumBodySize,
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store: any GroomerStore
+        if let given = givenStore {
+            store = given
+        } else {
+            let sqlite = try await SQLiteStore(path: directory.appendingPathComponent("groomer.sqlite").path)
+            try await sqlite.migrate()
+            store = sqlite
+        }
+        let clock = ManualClock()
+        let keys = WebhookSecrets(secrets)
+        let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: botLogin), clock: clock)
+        let receiver = WebhookReceiver(secrets: keys, intake: intake, maximumBodySize: maximumBodySize)
+        var logger = Logger(label: "groomer-test")
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = GroomerServer.buildApplication(host: "127.0.0.1", port: 0, receiver: receiver, store: store, logger: logger,
+                                                 onRunning: { continuation.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            let server = TestServer(port: port, store: store, clock: clock, secrets: keys)
+            let result: Result<T, any Error>
+            do { result = .success(try await body(server)) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            await store.close()
+            return try result.get()
+        }
+    }
+}
+
+/// An answer from the server: status and body text.
+struct Reply: Sendable {
+    var status: Int
+    var body: String
+    var headers: HTTPHeaders
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+}
+
+/// Sends requests with AsyncHTTPClient: an HTTP stack independent of the server's.
+enum Client {
+    static func send(_ url: String, method: HTTPMethod = .POST, headers: [(String, String)] = [], body: Data? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers)
+    }
+
+    /// A delivery as GitHub sends it: signed with `secret`, with the GitHub headers.
+    static func deliver(
+        _ payload: Data, event: String, to url: String, guid: String = UUID().uuidString, hookID: String? = "109948940",
+        secret: String = TestServer.secret, contentType: String = "application/json"
+    ) async throws -> Reply {
+        var headers = [
+            ("Content-Type", contentType), ("User-Agent", "GitHub-Hookshot/test"),
+            ("X-GitHub-Event", event), ("X-GitHub-Delivery", guid),
+            ("X-Hub-Signature-256", WebhookSecrets([secret]).sign(payload)),
+        ]
+        if let hookID { headers.append(("X-GitHub-Hook-ID", hookID)) }
+        return try await send(url, headers: headers, body: payload)
+    }
+}
