@@ -59,7 +59,11 @@ final class SchemaValidator {
         var targetFile = file
         var targetDocument = document
         if let filePart = parts.first, !filePart.isEmpty {
-            targetFile = file.deletingLastPathComponent().appendingPathComponent(String(filePart)).standardizedFileURL
+            // octokit's refs are relative to the schema folder's root ("common/…") or to the referring file's folder.
+            let folder = file.deletingLastPathComponent()
+            let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(String(filePart)).standardizedFileURL }
+            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else { return nil }
+            targetFile = found
             guard let loaded = try? self.document(targetFile) else { return nil }
             targetDocument = loaded
         }

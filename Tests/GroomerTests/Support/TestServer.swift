@@ -75,12 +75,13 @@ struct Reply: Sendable {
 
 /// Sends requests with AsyncHTTPClient: an HTTP stack independent of the server's.
 enum Client {
-    static func send(_ url: String, method: HTTPMethod = .POST, headers: [(String, String)] = [], body: Data? = nil) async throws -> Reply {
+    static func send(_ url: String, method: HTTPMethod = .POST, headers: [(String, String)] = [], body: Data? = nil,
+                     timeout: TimeAmount = .seconds(60)) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers)
     }
@@ -88,7 +89,7 @@ enum Client {
     /// A delivery as GitHub sends it: signed with `secret`, with the GitHub headers.
     static func deliver(
         _ payload: Data, event: String, to url: String, guid: String = UUID().uuidString, hookID: String? = "109948940",
-        secret: String = TestServer.secret, contentType: String = "application/json"
+        secret: String = TestServer.secret, contentType: String = "application/json", timeout: TimeAmount = .seconds(60)
     ) async throws -> Reply {
         var headers = [
             ("Content-Type", contentType), ("User-Agent", "GitHub-Hookshot/test"),
@@ -96,6 +97,6 @@ enum Client {
             ("X-Hub-Signature-256", WebhookSecrets([secret]).sign(payload)),
         ]
         if let hookID { headers.append(("X-GitHub-Hook-ID", hookID)) }
-        return try await send(url, headers: headers, body: payload)
+        return try await send(url, headers: headers, body: payload, timeout: timeout)
     }
 }

@@ -1,0 +1,100 @@
+import Foundation
+import GroomerCore
+import Testing
+
+/// The `groomer` executable as a user runs it.
+@Suite struct CommandLineTests {
+    @Test func serveRefusesToStartWithoutAWebhookSecret() async throws {
+        let groomer = GroomerProcess(["serve", "--port", "0", "--database", "sqlite::memory:"])
+        let status = try await groomer.run()
+        #expect(status != 0)
+        #expect(groomer.stderr.contains("GROOMER_WEBHOOK_SECRET"))
+    }
+
+    @Test func serveStopsOnABadConfigurationNamingFileAndKey() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("groomer.yaml")
+        try "min_confidence: 1.5\n".write(to: config, atomically: true, encoding: .utf8)
+        let groomer = GroomerProcess(["serve", "--port", "0", "--database", "sqlite::memory:", "--config", config.path],
+                                     environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        let status = try await groomer.run()
+        #expect(status != 0)
+        #expect(groomer.stderr.contains("\(config.path): min_confidence: expected a number from 0 to 1"))
+    }
+
+    @Test func replayOfTheFixturesPrintsWhatEachDeliveryBecame() async throws {
+        let groomer = GroomerProcess(["replay", Fixtures.payloads.path, Fixtures.deliveries.path])
+        let status = try await groomer.run()
+        #expect(status == 0, "\(groomer.stderr)")
+        let lines = groomer.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("payloads/issues/opened.payload.json  issues.opened  queued: Codertocat/Hello-World#1 due ") })
+        #expect(lines.contains { $0.contains("push/payload.json  push  ignored: event push does not lead to a groom") })
+        #expect(lines.contains { $0.contains("ping/payload.json  ping  pong: hook 109948940") })
+        #expect(lines.contains { $0.contains("issues-unlabeled-by-human.json  issues.unlabeled  label_decision: Codertocat/Hello-World#1 bug removed by Codertocat") })
+        #expect(lines.contains { $0.hasPrefix("17 deliveries: 8 queued, 3 ignored, 1 cancelled, 3 label decision, 2 pong") })
+        #expect(lines.contains("1 pending groom request (in-memory store; set GROOMER_DATABASE_URL to keep them)"))
+    }
+
+    @Test func replayIntoAStoreRecognisesARedelivery() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["GROOMER_DATABASE_URL": "sqlite:\(directory.path)/groomer.sqlite"]
+        let first = GroomerProcess(["replay", Fixtures.deliveries.path], environment: environment)
+        #expect(try await first.run() == 0)
+        #expect(first.stdout.contains("5 deliveries: 3 queued, 1 label decision, 1 pong"))
+        let second = GroomerProcess(["replay", Fixtures.deliveries.path], environment: environment)
+        #expect(try await second.run() == 0)
+        #expect(second.stdout.contains("5 deliveries: 5 duplicate"))
+    }
+
+    @Test func replayExitsNonZeroOnlyForFilesThatAreNotDeliveries() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let issues = directory.appendingPathComponent("issues")
+        try FileManager.default.createDirectory(at: issues, withIntermediateDirectories: true)
+        try "{ truncated".write(to: issues.appendingPathComponent("broken.json"), atomically: true, encoding: .utf8)
+        try #"{"action":"opened"}"#.write(to: issues.appendingPathComponent("no-issue.json"), atomically: true, encoding: .utf8)
+        let groomer = GroomerProcess(["replay", directory.path, directory.appendingPathComponent("missing.json").path])
+        #expect(try await groomer.run() == 1)
+        #expect(groomer.stderr.contains("broken.json: not valid JSON"))
+        #expect(groomer.stderr.contains("missing.json: no such file or folder"))
+        #expect(groomer.stdout.contains("no-issue.json  issues.opened  rejected: payload lacks repository.full_name"))
+
+        let valid = GroomerProcess(["replay", issues.appendingPathComponent("no-issue.json").path])
+        #expect(try await valid.run() == 0, "a rejected delivery is an outcome, not a failure")
+    }
+
+    @Test func replayToARunningServerSignsAndPostsLikeGitHub() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = "sqlite:\(directory.path)/served.sqlite"
+        let server = GroomerProcess(["serve", "--port", "0"], environment: ["GROOMER_WEBHOOK_SECRET": "replay-secret", "GROOMER_DATABASE_URL": database])
+        try server.start()
+        defer { server.kill(SIGTERM) }
+        let port = try await server.listeningPort()
+
+        let replay = GroomerProcess(["replay", "--to", "http://127.0.0.1:\(port)/webhooks/github", Fixtures.deliveries.path, Fixtures.payloads.appendingPathComponent("push").path],
+                                    environment: ["GROOMER_WEBHOOK_SECRET": "replay-secret"])
+        #expect(try await replay.run() == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("6 deliveries: 3 queued, 1 ignored, 1 label decision, 1 pong"), "\(replay.stdout)")
+
+        let wrongSecret = GroomerProcess(["replay", "--to", "http://127.0.0.1:\(port)/webhooks/github", Fixtures.deliveries.path],
+                                         environment: ["GROOMER_WEBHOOK_SECRET": "not-the-secret"])
+        #expect(try await wrongSecret.run() == 0)
+        #expect(wrongSecret.stdout.contains("5 deliveries: 5 rejected"))
+        #expect(wrongSecret.stdout.contains("HTTP 401"))
+
+        let store = try await SQLiteStore(path: "\(directory.path)/served.sqlite")
+        #expect(try await store.deliveryCount() == 6)
+        #expect(try await store.delivery(hookID: "109948940", guid: "72d3162e-cc78-11e3-81ab-4c9367dc0958")?.outcome == .queued)
+        await store.close()
+    }
+
+    @Test func replayToAnUnreachableServerExitsTwo() async throws {
+        let groomer = GroomerProcess(["replay", "--to", "http://127.0.0.1:9/webhooks/github", Fixtures.deliveries.appendingPathComponent("ping.json").path],
+                                     environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        #expect(try await groomer.run() == 2)
+        #expect(groomer.stdout.contains("failed: cannot connect"))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import GroomerCore
+import Testing
+
+/// SPEC §2.1 against the real recorded payloads, over real HTTP.
+@Suite struct EventMappingTests {
+    let issue1 = IssueKey(repository: "Codertocat/Hello-World", number: 1)
+
+    @Test(arguments: ["issues/opened.payload.json", "issues/reopened.payload.json", "issues/edited.payload.json",
+                      "issues/opened.with-empty-body.payload.json"])
+    func issueActivityQueuesAGroomRequest(_ fixture: String) async throws {
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(try Fixtures.payload(fixture), event: "issues", to: server.webhookURL)
+            #expect(reply.status == 202)
+            let request = try await server.store.groomRequest(issue1)
+            #expect(request?.status == .pending)
+            #expect(request?.snapshot?.title == "Spelling error in the README file")
+        }
+    }
+
+    @Test func aHumanCommentOnAnIssueQueuesAGroomRequest() async throws {
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(try Fixtures.payload("issue_comment/created.payload.json"), event: "issue_comment", to: server.webhookURL)
+            #expect(reply.status == 202)
+            #expect(try await server.store.groomRequest(issue1)?.status == .pending)
+        }
+    }
+
+    @Test func editedCommentsAreIgnored() async throws {
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(try Fixtures.payload("issue_comment/edited.payload.json"), event: "issue_comment", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(reply.json["ignored"] != nil)
+        }
+    }
+
+    @Test func aCommentOnAPullRequestIsIgnored() async throws {
+        let onPullRequest = try Fixtures.payload("issue_comment/created.payload.json") { payload in
+            var issue = payload["issue"] as! [String: Any]
+            issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
+            payload["issue"] = issue
+        }
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(onPullRequest, event: "issue_comment", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(reply.json["ignored"] as? String == "comment on a pull request")
+            #expect(try await server.store.groomRequest(issue1) == nil)
+        }
+    }
+
+    @Test func aBotsCommentIsIgnored() async throws {
+        let byBot = try Fixtures.payload("issue_comment/created.payload.json") { payload in
+            payload["sender"] = ["login": "dependabot[bot]", "type": "Bot", "id": 49699333]
+        }
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(byBot, event: "issue_comment", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(try await server.store.groomRequest(issue1) == nil)
+        }
+    }
+
+    @Test func aHumanLabelChangeIsRememberedAndNotGroomed() async throws {
+        try await TestServer.with { server in
+            let added = try await Client.deliver(try Fixtures.payload("issues/labeled.payload.json"), event: "issues", to: server.webhookURL)
+            #expect(added.status == 200)
+            #expect(added.json["label"] as? String == "bug")
+            let removed = try await Client.deliver(try Fixtures.payload("issues/unlabeled.payload.json"), event: "issues", to: server.webhookURL)
+            #expect(removed.status == 200)
+            let decisions = try await server.store.labelDecisions(for: issue1)
+            #expect(decisions.map(\.change) == [.added, .removed])
+            #expect(decisions.allSatisfy { $0.label == "bug" && $0.actor == "Codertocat" })
+            #expect(try await server.store.groomRequest(issue1) == nil)
+        }
+    }
+
+    @Test(arguments: [("groomer-bot", "User"), ("renovate[bot]", "Bot"), ("someone", "Bot"), ("GROOMER-BOT", "User")])
+    func aBotsOwnLabelChangeIsIgnored(login: String, type: String) async throws {
+        let byBot = try Fixtures.payload("issues/unlabeled.payload.json") { payload in
+            payload["sender"] = ["login": login, "type": type, "id": 1]
+        }
+        try await TestServer.with(botLogin: "groomer-bot") { server in
+            let reply = try await Client.deliver(byBot, event: "issues", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect((reply.json["ignored"] as? String)?.hasPrefix("label change by a bot") == true)
+            #expect(try await server.store.labelDecisions(for: issue1).isEmpty)
+        }
+    }
+
+    @Test(arguments: ["closed", "deleted", "transferred"])
+    func anIssueThatLeavesCancelsItsPendingRequest(_ action: String) async throws {
+        let leaving = try Fixtures.payload("issues/deleted.payload.json") { $0["action"] = action }
+        try await TestServer.with { server in
+            _ = try await Client.deliver(try Fixtures.payload("issues/opened.payload.json"), event: "issues", to: server.webhookURL)
+            let reply = try await Client.deliver(leaving, event: "issues", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(reply.json["cancelled"] as? String == "Codertocat/Hello-World#1")
+            #expect(try await server.store.groomRequest(issue1)?.status == .cancelled)
+            // Reopened later: a new window starts.
+            server.clock.advance(by: 1_000)
+            _ = try await Client.deliver(try Fixtures.payload("issues/reopened.payload.json"), event: "issues", to: server.webhookURL)
+            let revived = try await server.store.groomRequest(issue1)
+            #expect(revived?.status == .pending)
+            #expect(revived?.events == 1)
+            #expect(revived?.firstEventAt == server.clock.now())
+        }
+    }
+
+    @Test(arguments: [("push", "push/payload.json"), ("pull_request", "pull_request/opened.payload.json")])
+    func otherEventsAreIgnored(event: String, fixture: String) async throws {
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(try Fixtures.payload(fixture), event: event, to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(reply.json["ignored"] as? String == "event \(event) does not lead to a groom")
+            #expect(try await server.store.pendingRequests().isEmpty)
+        }
+    }
+
+    @Test func anIssueThatIsAPullRequestIsIgnored() async throws {
+        let pullRequestIssue = try Fixtures.payload("issues/opened.payload.json") { payload in
+            var issue = payload["issue"] as! [String: Any]
+            issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
+            payload["issue"] = issue
+        }
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(pullRequestIssue, event: "issues", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(reply.json["ignored"] as? String == "issue is a pull request")
+        }
+    }
+
+    @Test func otherIssueActionsAreIgnored() async throws {
+        let assigned = try Fixtures.payload("issues/opened.payload.json") { $0["action"] = "assigned" }
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(assigned, event: "issues", to: server.webhookURL)
+            #expect(reply.status == 200)
+            #expect(reply.json["ignored"] as? String == "issues action assigned does not lead to a groom")
+        }
+    }
+
+    @Test func botDetectionFollowsTheSpec() {
+        let mapper = EventMapper(botLogin: "triage-bot")
+        #expect(mapper.isBot(login: "anyone", type: "Bot"))
+        #expect(mapper.isBot(login: "github-actions[bot]", type: "User"))
+        #expect(mapper.isBot(login: "Triage-Bot", type: "User"))
+        #expect(!mapper.isBot(login: "octocat", type: "User"))
+        #expect(!EventMapper().isBot(login: "triage-bot", type: "User"))
+    }
+}

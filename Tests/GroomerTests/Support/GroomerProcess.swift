@@ -1,0 +1,137 @@
+import Foundation
+
+/// The real `groomer` executable run as a child process, with its output captured.
+final class GroomerProcess: @unchecked Sendable {  // @unchecked: output buffers are guarded by `lock`
+    let process = Process()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+    private var portContinuation: CheckedContinuation<Int, any Error>?
+    private var port: Int?
+    private let outPipe = Pipe()
+    private let errPipe = Pipe()
+
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) {
+        process.executableURL = Fixtures.groomerExecutable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GROOMER_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let out = outPipe, err = errPipe
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            guard let self, !chunk.isEmpty else { return }
+            self.lock.withLock { self.stdoutData.append(chunk) }
+        }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            guard let self, !chunk.isEmpty else { return }
+            self.receivedStderr(chunk)
+        }
+    }
+
+    private func receivedStderr(_ chunk: Data) {
+        let continuation: CheckedContinuation<Int, any Error>?
+        var found: Int?
+        (continuation, found) = lock.withLock {
+            stderrData.append(chunk)
+            guard port == nil else { return (nil, nil) }
+            let text = String(decoding: stderrData, as: UTF8.self)
+            for line in text.split(separator: "\n") where line.contains("listening") {
+                if let range = line.range(of: #"port=(\d+)"#, options: .regularExpression) {
+                    port = Int(line[range].dropFirst(5))
+                    let waiting = portContinuation
+                    portContinuation = nil
+                    return (waiting, port)
+                }
+            }
+            return (nil, nil)
+        }
+        if let continuation, let found { continuation.resume(returning: found) }
+    }
+
+    func start() throws { try process.run() }
+
+    /// The port the server logs when it listens; fails if the process exits first.
+    func listeningPort(timeout: TimeInterval = 60) async throws -> Int {
+        let exited = Task { [process] in
+            while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        defer { exited.cancel() }
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                try await withCheckedThrowingContinuation { continuation in
+                    let ready = self.lock.withLock { () -> Int? in
+                        if let port = self.port { return port }
+                        self.portContinuation = continuation
+                        return nil
+                    }
+                    if let ready { continuation.resume(returning: ready) }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                throw ProcessFailure(message: "no listening line within \(timeout) s: \(self.stderr)")
+            }
+            group.addTask {
+                while self.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+                throw ProcessFailure(message: "exited with \(self.process.terminationStatus) before listening: \(self.stderr)")
+            }
+            let port = try await group.next()!
+            group.cancelAll()
+            self.lock.withLock { self.portContinuation = nil }
+            return port
+        }
+    }
+
+    /// Runs to completion and returns the exit status.
+    func run() async throws -> Int32 {
+        try start()
+        return await waitForExit()
+    }
+
+    func waitForExit() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                self.process.waitUntilExit()
+                self.drainPipes()
+                continuation.resume(returning: self.process.terminationStatus)
+            }
+        }
+    }
+
+    /// Collects what the handlers had not read yet when the process ended.
+    private func drainPipes() {
+        outPipe.fileHandleForReading.readabilityHandler = nil
+        errPipe.fileHandleForReading.readabilityHandler = nil
+        let restOut = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let restErr = errPipe.fileHandleForReading.readDataToEndOfFile()
+        lock.withLock {
+            stdoutData.append(restOut)
+            stderrData.append(restErr)
+        }
+    }
+
+    func kill(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    var stdout: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+    var stderr: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+
+    /// Peak resident set size (VmHWM) in bytes, from /proc.
+    var peakResidentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
+    }
+}
+
+struct ProcessFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
