@@ -1,30 +1,8 @@
 import Foundation
 
-/// A JSON value, decoded without Foundation's number/bool ambiguity.
-indirect enum JSON: Decodable, Equatable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSON]), object([String: JSON])
+import GroomerCore
 
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSON].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSON].self)) }
-    }
-
-    static func parse(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
-
-    subscript(key: String) -> JSON? {
-        if case .object(let o) = self { return o[key] }
-        return nil
-    }
-
-    var string: String? { if case .string(let s) = self { return s }; return nil }
-    var array: [JSON]? { if case .array(let a) = self { return a }; return nil }
-    var object: [String: JSON]? { if case .object(let o) = self { return o }; return nil }
-}
+typealias JSON = JSONValue
 
 /// A validator for the JSON Schema subset used by octokit's webhook schemas (draft-07) and by
 /// the OpenAPI 3.0 schemas of GitHub's REST description (`nullable`, `#/components/…` refs).

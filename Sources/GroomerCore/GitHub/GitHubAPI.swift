@@ -1,0 +1,98 @@
+import Foundation
+
+/// An issue as GitHub serves it live (SPEC §5 step 1).
+public struct GitHubIssue: Sendable, Equatable {
+    public var number: Int
+    public var title: String
+    public var body: String
+    public var state: String
+    public var locked: Bool
+    public var labels: [LabelInfo]
+    public var isPullRequest: Bool
+    public var author: String?
+
+    public init(number: Int, title: String, body: String, state: String = "open", locked: Bool = false,
+                labels: [LabelInfo] = [], isPullRequest: Bool = false, author: String? = nil) {
+        self.number = number
+        self.title = title
+        self.body = body
+        self.state = state
+        self.locked = locked
+        self.labels = labels
+        self.isPullRequest = isPullRequest
+        self.author = author
+    }
+}
+
+/// One entry of an issue's event log; groomer reads the `labeled`/`unlabeled` ones.
+public struct IssueEvent: Sendable, Equatable {
+    public var event: String
+    public var label: String?
+    public var actor: String?
+    public var actorIsBot: Bool
+    public var createdAt: Date?
+
+    public init(event: String, label: String?, actor: String?, actorIsBot: Bool, createdAt: Date?) {
+        self.event = event
+        self.label = label
+        self.actor = actor
+        self.actorIsBot = actorIsBot
+        self.createdAt = createdAt
+    }
+}
+
+/// What went wrong talking to GitHub, in terms the run can act on.
+public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// 404: the issue, repository or label does not exist (or is hidden from these credentials).
+    case notFound
+    /// 410: the issue was deleted.
+    case gone
+    /// 301: the issue or repository was transferred; `location` is where it went, if said.
+    case moved(location: String?)
+    /// 422: GitHub refused the request's content.
+    case unprocessable(String)
+    /// 401 or a 403 that is not a rate limit: the credentials cannot do this.
+    case unauthorized(String)
+    /// Still rate limited after the bounded retries; `retryAt` is when GitHub said to come back.
+    case rateLimited(retryAt: Date?)
+    /// 5xx after the bounded retries, or another unexpected status.
+    case server(status: Int)
+    /// No HTTP answer at all.
+    case transport(TransportError)
+    /// A 2xx whose body is not what the API documents.
+    case malformedResponse(String)
+    /// No credentials that can act for this repository.
+    case notConfigured(String)
+
+    public var description: String {
+        switch self {
+        case .notFound: return "GitHub: not found (404)"
+        case .gone: return "GitHub: gone (410)"
+        case .moved(let location): return "GitHub: moved (301)\(location.map { " to \($0)" } ?? "")"
+        case .unprocessable(let message): return "GitHub: unprocessable (422): \(message)"
+        case .unauthorized(let message): return "GitHub: not authorised: \(message)"
+        case .rateLimited(let at): return "GitHub: rate limited\(at.map { " until \($0.iso8601)" } ?? "")"
+        case .server(let status): return "GitHub: HTTP \(status)"
+        case .transport(let error): return "GitHub: \(error)"
+        case .malformedResponse(let what): return "GitHub: malformed response: \(what)"
+        case .notConfigured(let what): return "GitHub: \(what)"
+        }
+    }
+}
+
+/// The GitHub operations groomer uses (SPEC §10), behind a protocol so the run can be tested
+/// with a fake. `installation` is the App installation from the delivery (ignored with a token).
+public protocol GitHubAPI: Sendable {
+    func issue(_ key: IssueKey, installation: Int64?) async throws -> GitHubIssue
+    /// Every label of the repository (all pages).
+    func repositoryLabels(_ repository: String, installation: Int64?) async throws -> [LabelInfo]
+    /// One POST with every label; returns the issue's labels afterwards.
+    @discardableResult
+    func addLabels(_ labels: [String], to key: IssueKey, installation: Int64?) async throws -> [LabelInfo]
+    /// One DELETE; a label already gone (404) is success.
+    func removeLabel(_ label: String, from key: IssueKey, installation: Int64?) async throws
+    /// The issue's events (all pages), oldest first.
+    func issueEvents(_ key: IssueKey, installation: Int64?) async throws -> [IssueEvent]
+    /// A file's bytes, or nil when it does not exist.
+    func fileContents(repository: String, path: String, installation: Int64?) async throws -> Data?
+}

@@ -1,0 +1,339 @@
+import Foundation
+import Logging
+
+/// The GitHub REST client (SPEC §10) over the libcurl transport.
+///
+/// Every request carries GitHub's media type, API version and a User-Agent; reads use ETags;
+/// rate limits and server errors are retried as `RateLimitPolicy` says; writes go one at a
+/// time per installation, at least a second apart.
+public final class GitHubRESTClient: GitHubAPI {
+    public let baseURL: String
+    private let transport: any HTTPTransport
+    private let credentials: GitHubCredentials?
+    private let policy: RateLimitPolicy
+    private let clock: any GroomerClock
+    private let logger: Logger
+    private let cache = ResponseCache()
+    private let gate: MutationGate
+    private let tokens = InstallationTokens()
+    private let requestTimeout: TimeInterval
+    /// Backoff base for 5xx answers and transport failures.
+    private let transientBackoff: TimeInterval
+
+    public init(baseURL: String = "https://api.github.com", transport: any HTTPTransport, credentials: GitHubCredentials?,
+                policy: RateLimitPolicy = RateLimitPolicy(), mutationSpacing: Duration = .seconds(1),
+                requestTimeout: TimeInterval = 30, transientBackoff: TimeInterval = 2,
+                clock: any GroomerClock = SystemClock(), logger: Logger = Logger(label: "groomer.github")) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.transport = transport
+        self.credentials = credentials
+        self.policy = policy
+        self.gate = MutationGate(spacing: mutationSpacing)
+        self.requestTimeout = requestTimeout
+        self.transientBackoff = transientBackoff
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Operations
+
+    public func issue(_ key: IssueKey, installation: Int64?) async throws -> GitHubIssue {
+        let response = try await send("GET", try Self.repoPath(key.repository) + "/issues/\(key.number)", installation: installation)
+        let issue = try decode(IssueBody.self, from: response.body, what: "issue")
+        return GitHubIssue(
+            number: issue.number, title: issue.title, body: issue.body ?? "", state: issue.state,
+            locked: issue.locked ?? false, labels: issue.labels.map { LabelInfo(name: $0.name, description: $0.description) },
+            isPullRequest: issue.pullRequest != nil, author: issue.user?.login)
+    }
+
+    public func repositoryLabels(_ repository: String, installation: Int64?) async throws -> [LabelInfo] {
+        try await pages(try Self.repoPath(repository) + "/labels", installation: installation, as: LabelBody.self)
+            .map { LabelInfo(name: $0.name, description: $0.description) }
+    }
+
+    @discardableResult
+    public func addLabels(_ labels: [String], to key: IssueKey, installation: Int64?) async throws -> [LabelInfo] {
+        let body = CompactJSON.encode(["labels": labels])
+        let response = try await mutate("POST", try Self.repoPath(key.repository) + "/issues/\(key.number)/labels", body: body, installation: installation)
+        return try decode([LabelBody].self, from: response.body, what: "labels").map { LabelInfo(name: $0.name, description: $0.description) }
+    }
+
+    public func removeLabel(_ label: String, from key: IssueKey, installation: Int64?) async throws {
+        let path = try Self.repoPath(key.repository) + "/issues/\(key.number)/labels/\(Self.pathSegment(label))"
+        do {
+            _ = try await mutate("DELETE", path, body: nil, installation: installation)
+        } catch GitHubError.notFound {
+            return  // already gone: what we wanted
+        }
+    }
+
+    public func issueEvents(_ key: IssueKey, installation: Int64?) async throws -> [IssueEvent] {
+        let formatter = ISO8601DateFormatter()
+        return try await pages(try Self.repoPath(key.repository) + "/issues/\(key.number)/events", installation: installation, as: EventBody.self)
+            .map { event in
+                IssueEvent(event: event.event, label: event.label?.name, actor: event.actor?.login,
+                           actorIsBot: event.actor?.type == "Bot" || (event.actor?.login.hasSuffix("[bot]") ?? false),
+                           createdAt: event.createdAt.flatMap { formatter.date(from: $0) })
+            }
+    }
+
+    public func fileContents(repository: String, path: String, installation: Int64?) async throws -> Data? {
+        let encodedPath = path.split(separator: "/").map { Self.pathSegment(String($0)) }.joined(separator: "/")
+        do {
+            let response = try await send("GET", try Self.repoPath(repository) + "/contents/\(encodedPath)", installation: installation)
+            let file = try decode(ContentBody.self, from: response.body, what: "contents")
+            guard file.encoding == "base64", let content = file.content,
+                  let data = Data(base64Encoded: content.replacingOccurrences(of: "\n", with: "")) else {
+                throw GitHubError.malformedResponse("contents of \(path) are not a base64 file")
+            }
+            return data
+        } catch GitHubError.notFound {
+            return nil
+        }
+    }
+
+    // MARK: Requests
+
+    /// A write: serialised and spaced per installation.
+    private func mutate(_ method: String, _ path: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
+        let identity = installation.map { "installation:\($0)" } ?? "token"
+        return try await gate.run(for: identity) {
+            try await self.send(method, path, body: body, installation: installation)
+        }
+    }
+
+    /// Every page of a list, following `Link: <…>; rel="next"`.
+    private func pages<Element: Decodable>(_ path: String, installation: Int64?, as: Element.Type) async throws -> [Element] {
+        var results: [Element] = []
+        var next: String? = baseURL + path + "?per_page=100"
+        var pageCount = 0
+        while let url = next, pageCount < 100 {
+            let response = try await send("GET", url: url, body: nil, installation: installation)
+            results += try decode([Element].self, from: response.body, what: "list")
+            next = Self.nextLink(response.header("link"))
+            pageCount += 1
+        }
+        return results
+    }
+
+    private func send(_ method: String, _ path: String, body: Data? = nil, installation: Int64?) async throws -> IncomingResponse {
+        try await send(method, url: baseURL + path, body: body, installation: installation)
+    }
+
+    private func send(_ method: String, url: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
+        var refreshedToken = false
+        var attempt = 1
+        while true {
+            var headers = try await baseHeaders(installation: installation)
+            if body != nil { headers.append(("Content-Type", "application/json")) }
+            let cacheKey = "\(installation.map(String.init) ?? "-") \(url)"
+            let cached = method == "GET" ? await cache.entry(for: cacheKey) : nil
+            if let cached { headers.append(("If-None-Match", cached.etag)) }
+
+            let response: IncomingResponse
+            do {
+                response = try await transport.send(OutgoingRequest(method: method, url: url, headers: headers, body: body, timeout: requestTimeout))
+            } catch let error as TransportError {
+                guard error != .cancelled, attempt < policy.maxAttempts else { throw GitHubError.transport(error) }
+                let wait = transientBackoff * pow(2, Double(attempt - 1))
+                logger.warning("GitHub request failed; retrying", metadata: ["method": "\(method)", "error": "\(error)", "wait_s": "\(wait)"])
+                try await Task.sleep(for: .seconds(wait))
+                attempt += 1
+                continue
+            }
+
+            if response.status == 304, let cached {
+                return IncomingResponse(status: 200, headers: cached.headers, body: cached.body)
+            }
+            if response.status == 401, case .app = credentials, let installation, !refreshedToken {
+                await tokens.forget(installation)  // revoked or expired early: fetch a new one once
+                refreshedToken = true
+                continue
+            }
+            switch policy.decide(status: response.status, headers: response.header, body: response.body, attempt: attempt, now: clock.now()) {
+            case .retry(let after):
+                let wait = (500...599).contains(response.status) && response.header("retry-after") == nil
+                    ? transientBackoff * pow(2, Double(attempt - 1)) : after
+                logger.warning("GitHub asked to wait; retrying", metadata: [
+                    "method": "\(method)", "status": "\(response.status)", "wait_s": "\(wait)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: .seconds(wait))
+                attempt += 1
+                continue
+            case .giveUp(let error):
+                throw error
+            case .accept:
+                break
+            }
+            try Self.check(response)
+            if method == "GET", let etag = response.header("etag") {
+                await cache.store(ResponseCache.Entry(etag: etag, body: response.body, headers: response.headers), for: cacheKey)
+            }
+            return response
+        }
+    }
+
+    /// Maps the statuses the run acts on to typed errors.
+    private static func check(_ response: IncomingResponse) throws {
+        switch response.status {
+        case 200..<300: return
+        case 301, 302, 307, 308: throw GitHubError.moved(location: response.header("location"))
+        case 404: throw GitHubError.notFound
+        case 410: throw GitHubError.gone
+        case 422: throw GitHubError.unprocessable(message(response.body))
+        case 401, 403: throw GitHubError.unauthorized(message(response.body))
+        default: throw GitHubError.server(status: response.status)
+        }
+    }
+
+    private static func message(_ body: Data) -> String {
+        (try? JSONDecoder().decode(MessageBody.self, from: body))?.message ?? "HTTP error"
+    }
+
+    private func baseHeaders(installation: Int64?) async throws -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+            ("User-Agent", "groomer"),
+        ]
+        switch credentials {
+        case .token(let token):
+            headers.append(("Authorization", "Bearer \(token)"))
+        case .app(let appID, let key):
+            guard let installation else {
+                throw GitHubError.notConfigured("GitHub App auth needs the installation id, and the delivery had none")
+            }
+            headers.append(("Authorization", "Bearer \(try await installationToken(installation, appID: appID, key: key))"))
+        case nil:
+            throw GitHubError.notConfigured("no GitHub credentials (set GROOMER_GITHUB_TOKEN or the GitHub App settings)")
+        }
+        return headers
+    }
+
+    private func installationToken(_ installation: Int64, appID: String, key: AppSigningKey) async throws -> String {
+        if let token = await tokens.valid(for: installation, now: clock.now()) { return token }
+        let jwt = try key.jwt(appID: appID, now: clock.now())
+        let request = OutgoingRequest(
+            method: "POST", url: "\(baseURL)/app/installations/\(installation)/access_tokens",
+            headers: [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"),
+                      ("User-Agent", "groomer"), ("Authorization", "Bearer \(jwt)")],
+            body: nil, timeout: requestTimeout)
+        let response: IncomingResponse
+        do {
+            response = try await transport.send(request)
+        } catch let error as TransportError {
+            throw GitHubError.transport(error)
+        }
+        try Self.check(response)
+        let body = try decode(TokenBody.self, from: response.body, what: "installation token")
+        guard let expiresAt = ISO8601DateFormatter().date(from: body.expiresAt) else {
+            throw GitHubError.malformedResponse("installation token expires_at is not a date")
+        }
+        await tokens.store(InstallationTokens.Token(value: body.token, expiresAt: expiresAt), for: installation)
+        return body.token
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from body: Data, what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch {
+            throw GitHubError.malformedResponse("\(what) is not the documented JSON")
+        }
+    }
+
+    // MARK: URL pieces
+
+    static func repoPath(_ repository: String) throws -> String {
+        let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw GitHubError.notConfigured("\(repository) is not OWNER/NAME")
+        }
+        return "/repos/\(pathSegment(String(parts[0])))/\(pathSegment(String(parts[1])))"
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters (label names hold spaces, `/`, `:`, emoji).
+    static func pathSegment(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    /// The `rel="next"` URL of a `Link` header.
+    static func nextLink(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count >= 2, pieces.dropFirst().contains(where: { $0 == #"rel="next""# }) else { continue }
+            let url = pieces[0]
+            guard url.hasPrefix("<"), url.hasSuffix(">") else { continue }
+            return String(url.dropFirst().dropLast())
+        }
+        return nil
+    }
+
+    // MARK: Wire shapes
+
+    private struct IssueBody: Decodable {
+        var number: Int
+        var title: String
+        var body: String?
+        var state: String
+        var locked: Bool?
+        var labels: [LabelBody]
+        var pullRequest: JSONValue?
+        var user: UserBody?
+
+        enum CodingKeys: String, CodingKey {
+            case number, title, body, state, locked, labels, user
+            case pullRequest = "pull_request"
+        }
+    }
+
+    private struct LabelBody: Decodable {
+        var name: String
+        var description: String?
+    }
+
+    private struct UserBody: Decodable {
+        var login: String
+        var type: String?
+    }
+
+    private struct EventBody: Decodable {
+        var event: String
+        var actor: UserBody?
+        var label: LabelBody?
+        var createdAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case event, actor, label
+            case createdAt = "created_at"
+        }
+    }
+
+    private struct ContentBody: Decodable {
+        var content: String?
+        var encoding: String?
+    }
+
+    private struct TokenBody: Decodable {
+        var token: String
+        var expiresAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case token
+            case expiresAt = "expires_at"
+        }
+    }
+
+    private struct MessageBody: Decodable {
+        var message: String
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+import GroomerCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A local GitHub: repositories, issues, labels and issue events in memory, served over real
+/// HTTP the way GitHub serves them (status codes, `Link` pagination, ETags and 304,
+/// rate-limit headers). It records every request and can be told to fail.
+final class FakeGitHub: Sendable {
+    struct Label: Sendable {
+        var name: String
+        var description: String?
+        var color = "ededed"
+    }
+
+    struct Issue: Sendable {
+        var number: Int
+        var title: String
+        var body: String
+        var state = "open"
+        var locked = false
+        var labels: [String] = []
+        var isPullRequest = false
+        var author = "octocat"
+        var events: [JSONValue] = []
+        var updatedAt = "2026-01-01T00:00:00Z"
+    }
+
+    struct Repository: Sendable {
+        var labels: [Label] = []
+        var issues: [Int: Issue] = [:]
+        var files: [String: Data] = [:]
+        /// Issues that answer 301 (transferred) or 410 (deleted).
+        var moved: Set<Int> = []
+        var deleted: Set<Int> = []
+    }
+
+    struct State: Sendable {
+        var repositories: [String: Repository] = [:]
+        var requests: [RecordedRequest] = []
+        var faults: [FaultRule] = []
+        var tokens: Set<String> = ["test-token"]
+        var issuedInstallationTokens: [Int64: String] = [:]
+        var jwts: [String] = []
+        var rateRemaining = 5_000
+        var rateReset = Int(Date().timeIntervalSince1970) + 3_600
+        var port = 0
+        var eventCounter = 1_000
+    }
+
+    let state = Mutex(State())
+
+    var port: Int { state.withLock { $0.port } }
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var requests: [RecordedRequest] { state.withLock { $0.requests } }
+    var distinctConnections: Int { Set(requests.map(\.connection)).count }
+
+    // MARK: Setup
+
+    func addRepository(_ name: String, labels: [Label]) {
+        state.withLock { $0.repositories[name, default: Repository()].labels = labels }
+    }
+
+    func addIssue(_ repository: String, _ issue: Issue) {
+        state.withLock { $0.repositories[repository, default: Repository()].issues[issue.number] = issue }
+    }
+
+    func issue(_ repository: String, _ number: Int) -> Issue? {
+        state.withLock { $0.repositories[repository]?.issues[number] }
+    }
+
+    func updateIssue(_ repository: String, _ number: Int, _ change: @Sendable (inout Issue) -> Void) {
+        state.withLock { state in
+            guard var issue = state.repositories[repository]?.issues[number] else { return }
+            change(&issue)
+            state.repositories[repository]?.issues[number] = issue
+        }
+    }
+
+    /// A human (or bot) adds or removes a label, leaving an issue event as GitHub would.
+    func humanLabelChange(_ repository: String, _ number: Int, label: String, added: Bool, actor: String = "maintainer", bot: Bool = false) {
+        state.withLock { state in
+            guard var issue = state.repositories[repository]?.issues[number] else { return }
+            if added { if !issue.labels.contains(label) { issue.labels.append(label) } } else { issue.labels.removeAll { $0 == label } }
+            state.eventCounter += 1
+            issue.events.append(Self.labelEvent(id: state.eventCounter, added: added, label: label, actor: actor, bot: bot))
+            state.repositories[repository]?.issues[number] = issue
+        }
+    }
+
+    func setFile(_ repository: String, path: String, contents: Data) {
+        state.withLock { $0.repositories[repository, default: Repository()].files[path] = contents }
+    }
+
+    func markMoved(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.moved.insert(number) } }
+    func markDeleted(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.deleted.insert(number) } }
+
+    /// The next `count` requests matching `method` and `pathContains` get `fault`.
+    func inject(_ fault: Fault, method: String? = nil, pathContains: String? = nil, count: Int = 1) {
+        state.withLock { $0.faults.append(FaultRule(method: method, pathContains: pathContains, remaining: count, fault: fault)) }
+    }
+
+    func setRateLimit(remaining: Int, reset: Int) {
+        state.withLock {
+            $0.rateRemaining = remaining
+            $0.rateReset = reset
+        }
+    }
+
+    // MARK: Serving
+
+    /// Runs the fake for the duration of `body`.
+    static func with<T: Sendable>(_ setup: (FakeGitHub) -> Void = { _ in }, _ body: @Sendable (FakeGitHub) async throws -> T) async throws -> T {
+        let fake = FakeGitHub()
+        setup(fake)
+        let router = Router(context: ConnectionContext.self)
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+            router.on("**", method: method) { request, context in try await fake.respond(request, context: context) }
+        }
+        return try await FakeServerRunner.run(router) { port in
+            fake.state.withLock { $0.port = port }
+            return try await body(fake)
+        }
+    }
+
+    private func respond(_ request: Request, context: ConnectionContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 24)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let recorded = RecordedRequest(method: method, path: path, query: request.uri.query, headers: headers,
+                                       body: Data(buffer: body), connection: context.connection, at: .now)
+        let fault = state.withLock { state -> Fault? in
+            state.requests.append(recorded)
+            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 && $0.matches(method, path) }) else { return nil }
+            state.faults[index].remaining -= 1
+            return state.faults[index].fault
+        }
+        switch fault {
+        case .status(let code, let extra, let text)?:
+            var fields = rateHeaders(consume: false)
+            for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+            fields[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .delay(let duration)?:
+            try await Task.sleep(for: duration)
+        case .hang?:
+            try await Task.sleep(for: .seconds(3_600))
+        case nil:
+            break
+        }
+        return route(recorded)
+    }
+
+    private func route(_ request: RecordedRequest) -> Response {
+        let segments = request.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        if request.method == "POST", segments.count == 4, segments[0] == "app", segments[1] == "installations", segments[3] == "access_tokens" {
+            return accessToken(request, installation: Int64(segments[2]) ?? 0)
+        }
+        guard authorized(request) else {
+            return FakeServerRunner.json(.unauthorized, .object(["message": .string("Bad credentials")]), headers: rateHeaders(consume: false))
+        }
+        guard segments.count >= 4, segments[0] == "repos" else { return notFound() }
+        let repository = "\(segments[1])/\(segments[2])"
+        let rest = Array(segments.dropFirst(3))
+        switch (request.method, rest.count, rest.first) {
+        case ("GET", 1, "labels"):
+            let labels = state.withLock { $0.repositories[repository]?.labels }
+            guard let labels else { return notFound() }
+            return page(request, items: labels.map(Self.labelJSON))
+        case ("GET", _, "contents"):
+            let path = rest.dropFirst().joined(separator: "/")
+            guard let data = state.withLock({ $0.repositories[repository]?.files[path] }) else { return notFound() }
+            return FakeServerRunner.json(.ok, .object(["type": .string("file"), "encoding": .string("base64"), "path": .string(path),
+                                                      "content": .string(data.base64EncodedString(options: .lineLength76Characters))]),
+                                         headers: rateHeaders(consume: true))
+        case (_, _, "issues") where rest.count >= 2:
+            guard let number = Int(rest[1]) else { return notFound() }
+            return issueRoute(request, repository: repository, number: number, rest: Array(rest.dropFirst(2)))
+        default:
+            return notFound()
+        }
+    }
+
+    private func issueRoute(_ request: RecordedRequest, repository: String, number: Int, rest: [String]) -> Response {
+        let (repo, issue) = state.withLock { ($0.repositories[repository], $0.repositories[repository]?.issues[number]) }
+        guard let repo else { return notFound() }
+        if repo.deleted.contains(number) {
+            return FakeServerRunner.json(.gone, .object(["message": .string("This issue was deleted")]), headers: rateHeaders(consume: true))
+        }
+        if repo.moved.contains(number) {
+            var headers = rateHeaders(consume: true)
+            headers[.location] = "\(baseURL)/repositories/42/issues/\(number)"
+            return FakeServerRunner.json(.movedPermanently, .object(["message": .string("Moved Permanently")]), headers: headers)
+        }
+        guard var issue else { return notFound() }
+        switch (request.method, rest.count, rest.first) {
+        case ("GET", 0, nil):
+            return conditional(request, Self.issueJSON(issue, repository: repository, labels: repo.labels))
+        case ("GET", 1, "events"):
+            return page(request, items: issue.events)
+        case ("POST", 1, "labels"), ("PUT", 1, "labels"):
+            guard let names = Self.labelNames(request.body) else {
+                return FakeServerRunner.json(.unprocessableContent, .object(["message": .string("Invalid request.")]), headers: rateHeaders(consume: true))
+            }
+            let known = Set(repo.labels.map(\.name))
+            guard names.allSatisfy(known.contains) else {
+                return FakeServerRunner.json(.unprocessableContent, .object(["message": .string("Label does not exist")]), headers: rateHeaders(consume: true))
+            }
+            if request.method == "PUT" { issue.labels = [] }
+            for name in names where !issue.labels.contains(name) { issue.labels.append(name) }
+            let updated = issue
+            state.withLock { $0.repositories[repository]?.issues[number] = updated }
+            return FakeServerRunner.json(.ok, .array(updated.labels.compactMap { name in repo.labels.first { $0.name == name }.map(Self.labelJSON) }),
+                                         headers: rateHeaders(consume: true))
+        case ("DELETE", 2, "labels"):
+            let name = rest[1]
+            guard issue.labels.contains(name) else {
+                return FakeServerRunner.json(.notFound, .object(["message": .string("Label does not exist")]), headers: rateHeaders(consume: true))
+            }
+            issue.labels.removeAll { $0 == name }
+            let updated = issue
+            state.withLock { $0.repositories[repository]?.issues[number] = updated }
+            return FakeServerRunner.json(.ok, .array(updated.labels.compactMap { name in repo.labels.first { $0.name == name }.map(Self.labelJSON) }),
+                                         headers: rateHeaders(consume: true))
+        default:
+            return notFound()
+        }
+    }
+
+    private func authorized(_ request: RecordedRequest) -> Bool {
+        guard let header = request.headers["authorization"] else { return false }
+        let token = header.replacingOccurrences(of: "Bearer ", with: "").replacingOccurrences(of: "token ", with: "")
+        return state.withLock { $0.tokens.contains(token) || $0.issuedInstallationTokens.values.contains(token) }
+    }
+
+    private func accessToken(_ request: RecordedRequest, installation: Int64) -> Response {
+        guard let jwt = request.headers["authorization"]?.replacingOccurrences(of: "Bearer ", with: ""), jwt.split(separator: ".").count == 3 else {
+            return FakeServerRunner.json(.unauthorized, .object(["message": .string("A JSON web token could not be decoded")]))
+        }
+        let token = "ghs_\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+        state.withLock {
+            $0.issuedInstallationTokens[installation] = token
+            $0.jwts.append(jwt)
+        }
+        let expires = Date().addingTimeInterval(3_600)
+        return FakeServerRunner.json(.created, .object(["token": .string(token), "expires_at": .string(ISO8601DateFormatter().string(from: expires))]))
+    }
+
+    /// GitHub's pagination: `per_page` (default 30, at most 100), `page`, and a `Link` header.
+    private func page(_ request: RecordedRequest, items: [JSONValue]) -> Response {
+        let query = request.queryItems
+        let perPage = min(100, max(1, Int(query["per_page"] ?? "") ?? 30))
+        let pageNumber = max(1, Int(query["page"] ?? "") ?? 1)
+        let slice = Array(items.dropFirst((pageNumber - 1) * perPage).prefix(perPage))
+        let lastPage = max(1, (items.count + perPage - 1) / perPage)
+        var headers: HTTPFields = [:]
+        if pageNumber < lastPage {
+            let base = "\(baseURL)\(request.path)?per_page=\(perPage)"
+            headers[.init("Link")!] = "<\(base)&page=\(pageNumber + 1)>; rel=\"next\", <\(base)&page=\(lastPage)>; rel=\"last\""
+        }
+        return conditional(request, .array(slice), extra: headers)
+    }
+
+    /// An ETag on every read, and 304 (without spending rate limit) when it still matches.
+    private func conditional(_ request: RecordedRequest, _ value: JSONValue, extra: HTTPFields = [:]) -> Response {
+        let text = value.description
+        let etag = "W/\"\(String(UInt64(bitPattern: Int64(text.hashValue)), radix: 16))\""
+        if request.headers["if-none-match"] == etag {
+            var headers = rateHeaders(consume: false)
+            headers[.eTag] = etag
+            return Response(status: .notModified, headers: headers)
+        }
+        var headers = rateHeaders(consume: true)
+        headers[.eTag] = etag
+        for field in extra { headers.append(field) }
+        return FakeServerRunner.json(.ok, value, headers: headers)
+    }
+
+    private func rateHeaders(consume: Bool) -> HTTPFields {
+        state.withLock { state in
+            if consume { state.rateRemaining = max(0, state.rateRemaining - 1) }
+            return [
+                .init("x-ratelimit-limit")!: "5000",
+                .init("x-ratelimit-remaining")!: String(state.rateRemaining),
+                .init("x-ratelimit-reset")!: String(state.rateReset),
+                .init("x-ratelimit-resource")!: "core",
+            ]
+        }
+    }
+
+    private func notFound() -> Response {
+        FakeServerRunner.json(.notFound, .object(["message": .string("Not Found"),
+                                                  "documentation_url": .string("https://docs.github.com/rest")]), headers: rateHeaders(consume: true))
+    }
+
+    // MARK: GitHub's JSON shapes
+
+    static func labelJSON(_ label: Label) -> JSONValue {
+        .object(["id": .number(Double(abs(label.name.hashValue % 1_000_000))), "name": .string(label.name),
+                 "description": label.description.map(JSONValue.string) ?? .null, "color": .string(label.color), "default": .bool(false)])
+    }
+
+    static func issueJSON(_ issue: Issue, repository: String, labels: [Label]) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .number(Double(issue.number + 100_000)), "number": .number(Double(issue.number)),
+            "title": .string(issue.title), "body": .string(issue.body), "state": .string(issue.state), "locked": .bool(issue.locked),
+            "labels": .array(issue.labels.compactMap { name in labels.first { $0.name == name }.map(labelJSON) }),
+            "user": .object(["login": .string(issue.author), "type": .string("User")]),
+            "url": .string("https://api.github.com/repos/\(repository)/issues/\(issue.number)"),
+            "updated_at": .string(issue.updatedAt),
+        ]
+        if issue.isPullRequest { object["pull_request"] = .object(["url": .string("https://api.github.com/repos/\(repository)/pulls/\(issue.number)")]) }
+        return .object(object)
+    }
+
+    static func labelEvent(id: Int, added: Bool, label: String, actor: String, bot: Bool) -> JSONValue {
+        .object(["id": .number(Double(id)), "event": .string(added ? "labeled" : "unlabeled"),
+                 "actor": .object(["login": .string(actor), "type": .string(bot ? "Bot" : "User")]),
+                 "label": .object(["name": .string(label), "color": .string("ededed")]),
+                 "created_at": .string(ISO8601DateFormatter().string(from: Date()))])
+    }
+
+    /// The label names of an add/set body, in any of the forms GitHub accepts.
+    static func labelNames(_ body: Data) -> [String]? {
+        guard let json = try? JSONValue.parse(body) else { return nil }
+        let list = json["labels"]?.array ?? json.array ?? json.string.map { [JSONValue.string($0)] }
+        return list?.compactMap { $0.string ?? $0["name"]?.string }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GroomerCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A local OpenAI-compatible chat-completions server whose answers a test scripts, and which
+/// records each request so a test can count calls and read the prompt.
+final class FakeLLM: Sendable {
+    enum Answer: Sendable {
+        /// A well-formed completion whose message content is `content`.
+        case content(String, promptTokens: Int = 120, completionTokens: Int = 30)
+        /// An HTTP error.
+        case status(Int, body: String = #"{"error":{"message":"injected"}}"#)
+        /// A 200 whose body is not a completion.
+        case garbage(String)
+        /// No answer until the client gives up.
+        case hang
+    }
+
+    struct State: Sendable {
+        var script: [Answer] = []
+        var fallback: Answer = .content(#"{"labels":[],"summary":"nothing fits"}"#)
+        var requests: [RecordedRequest] = []
+        var port = 0
+    }
+
+    let state = Mutex(State())
+    let apiKey = "sk-test-SECRET-KEY-0123456789"
+
+    var baseURL: String { "http://127.0.0.1:\(state.withLock { $0.port })/v1" }
+    var requests: [RecordedRequest] { state.withLock { $0.requests } }
+    var callCount: Int { requests.count }
+
+    /// The next answers, in order; after them, `fallback`.
+    func script(_ answers: [Answer]) { state.withLock { $0.script += answers } }
+    func setFallback(_ answer: Answer) { state.withLock { $0.fallback = answer } }
+
+    static func with<T: Sendable>(_ body: @Sendable (FakeLLM) async throws -> T) async throws -> T {
+        let fake = FakeLLM()
+        let router = Router(context: ConnectionContext.self)
+        router.post("/v1/chat/completions") { request, context in try await fake.respond(request, context: context) }
+        return try await FakeServerRunner.run(router) { port in
+            fake.state.withLock { $0.port = port }
+            return try await body(fake)
+        }
+    }
+
+    private func respond(_ request: Request, context: ConnectionContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 24)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        let recorded = RecordedRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers,
+                                       body: Data(buffer: body), connection: context.connection, at: .now)
+        let answer = state.withLock { state -> Answer in
+            state.requests.append(recorded)
+            return state.script.isEmpty ? state.fallback : state.script.removeFirst()
+        }
+        guard headers["authorization"] == "Bearer \(apiKey)" else {
+            return FakeServerRunner.json(.unauthorized, .object(["error": .object(["message": .string("Incorrect API key provided")])]))
+        }
+        let model = (try? JSONValue.parse(recorded.body))?["model"]?.string ?? "unknown"
+        switch answer {
+        case .content(let content, let promptTokens, let completionTokens):
+            return FakeServerRunner.json(.ok, .object([
+                "id": .string("chatcmpl-\(UUID().uuidString.prefix(8))"), "object": .string("chat.completion"),
+                "created": .number(Double(Int(Date().timeIntervalSince1970))), "model": .string(model),
+                "choices": .array([.object(["index": .number(0), "finish_reason": .string("stop"),
+                                            "message": .object(["role": .string("assistant"), "content": .string(content)])])]),
+                "usage": .object(["prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
+                                  "total_tokens": .number(Double(promptTokens + completionTokens))]),
+            ]))
+        case .status(let code, let text):
+            return Response(status: .init(code: code), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .garbage(let text):
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .hang:
+            try await Task.sleep(for: .seconds(3_600))
+            return Response(status: .gatewayTimeout)
+        }
+    }
+
+    /// Every way a recorded request departs from the chat-completions shape groomer must send.
+    static func violations(_ request: RecordedRequest) -> [String] {
+        var problems: [String] = []
+        guard request.method == "POST", request.path == "/v1/chat/completions" else { return ["\(request.method) \(request.path) is not chat completions"] }
+        guard let body = try? JSONValue.parse(request.body) else { return ["body is not JSON"] }
+        if body["model"]?.string?.isEmpty != false { problems.append("no model") }
+        if body["temperature"]?.number != 0 { problems.append("temperature is not 0") }
+        let messages = body["messages"]?.array ?? []
+        if messages.isEmpty || !messages.allSatisfy({ $0["role"]?.string != nil && $0["content"]?.string != nil }) {
+            problems.append("messages are not [{role, content}]")
+        }
+        let format = body["response_format"]
+        if format?["type"]?.string != "json_schema" { problems.append("response_format.type is not json_schema") }
+        if format?["json_schema"]?["name"]?.string == nil { problems.append("json_schema.name missing") }
+        if format?["json_schema"]?["strict"]?.bool != true { problems.append("json_schema.strict is not true") }
+        if format?["json_schema"]?["schema"]?.object == nil { problems.append("json_schema.schema is not an object") }
+        if request.headers["content-type"]?.hasPrefix("application/json") != true { problems.append("Content-Type is not JSON") }
+        return problems
+    }
+}
