@@ -126,13 +126,9 @@ final class FakeGitHub: Sendable {
     }
 
     private func respond(_ request: Request, context: ConnectionContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: 1 << 24)
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-        let method = request.method.rawValue
-        let path = request.uri.path
-        let recorded = RecordedRequest(method: method, path: path, query: request.uri.query, headers: headers,
-                                       body: Data(buffer: body), connection: context.connection, at: .now)
+        let recorded = try await RecordedRequest.capture(request, context: context)
+        let method = recorded.method
+        let path = recorded.path
         let fault = state.withLock { state -> Fault? in
             state.requests.append(recorded)
             guard let index = state.faults.firstIndex(where: { $0.remaining > 0 && $0.matches(method, path) }) else { return nil }

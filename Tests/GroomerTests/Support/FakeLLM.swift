@@ -48,11 +48,8 @@ final class FakeLLM: Sendable {
     }
 
     private func respond(_ request: Request, context: ConnectionContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: 1 << 24)
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-        let recorded = RecordedRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers,
-                                       body: Data(buffer: body), connection: context.connection, at: .now)
+        let recorded = try await RecordedRequest.capture(request, context: context)
+        let headers = recorded.headers
         let answer = state.withLock { state -> Answer in
             state.requests.append(recorded)
             return state.script.isEmpty ? state.fallback : state.script.removeFirst()

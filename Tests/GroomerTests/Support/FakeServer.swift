@@ -28,6 +28,15 @@ struct RecordedRequest: Sendable {
     var connection: ObjectIdentifier
     var at: ContinuousClock.Instant
 
+    /// Reads the whole request and notes its connection.
+    static func capture(_ request: Request, context: ConnectionContext) async throws -> RecordedRequest {
+        let body = try await request.body.collect(upTo: 1 << 24)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        return RecordedRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers,
+                               body: Data(buffer: body), connection: context.connection, at: .now)
+    }
+
     var queryItems: [String: String] {
         var items: [String: String] = [:]
         for pair in (query ?? "").split(separator: "&") {
@@ -40,6 +49,7 @@ struct RecordedRequest: Sendable {
 
 /// Runs a Hummingbird router on a loopback port for the duration of `body`.
 enum FakeServerRunner {
+    /// Serves `router` on a free loopback port for the duration of `body`, which gets the port.
     static func run<T: Sendable>(_ router: Router<ConnectionContext>, _ body: @Sendable (Int) async throws -> T) async throws -> T {
         var logger = Logger(label: "fake")
         logger.logLevel = .critical
