@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "groomer",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "groomer", targets: ["groomer"]),
         .library(name: "GroomerCore", targets: ["GroomerCore"]),

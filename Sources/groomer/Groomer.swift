@@ -9,7 +9,7 @@ struct Groomer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groomer",
         abstract: "GitHub issue triage: webhooks in, coalesced LLM- or rule-based label plans out.",
-        subcommands: [Serve.self, Replay.self]
+        subcommands: [Serve.self, Replay.self, Groom.self]
     )
 }
 
@@ -31,10 +31,10 @@ struct CommonOptions: ParsableArguments {
 }
 
 enum CLI {
-    /// Logs go to standard error at `GROOMER_LOG_LEVEL` (default info).
-    static func bootstrapLogging() -> Logger {
-        let levelName = ProcessInfo.processInfo.environment["GROOMER_LOG_LEVEL"]?.lowercased() ?? "info"
-        let level = Logger.Level(rawValue: levelName) ?? .info
+    /// Logs go to standard error at `GROOMER_LOG_LEVEL` (default `defaultLevel`).
+    static func bootstrapLogging(defaultLevel: Logger.Level = .info) -> Logger {
+        let levelName = ProcessInfo.processInfo.environment["GROOMER_LOG_LEVEL"]?.lowercased() ?? defaultLevel.rawValue
+        let level = Logger.Level(rawValue: levelName) ?? defaultLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -46,5 +46,31 @@ enum CLI {
     static func loadConfiguration(_ settings: Settings) throws -> GroomerConfiguration {
         guard let path = settings.configPath else { return GroomerConfiguration() }
         return try ConfigurationFile.load(path: path)
+    }
+
+    /// The run as every command assembles it: GitHub and the LLM when configured, else offline rules.
+    static func runner(settings: Settings, configuration: GroomerConfiguration, store: any GroomerStore,
+                       transport: any HTTPTransport, logger: Logger) throws -> GroomerRunner {
+        let groomer = IssueGroomer(
+            store: store, github: try GroomerAssembly.github(settings, transport: transport, logger: logger),
+            llm: try GroomerAssembly.llm(settings, transport: transport, logger: logger), configuration: configuration,
+            botLogin: settings.botLogin, clock: SystemClock(), logger: logger)
+        return GroomerRunner(store: store, groomer: groomer)
+    }
+
+    /// One line per groomed issue: outcome, plan, and the triage's reasons.
+    static func render(_ record: GroomRecord) -> String {
+        var line = "\(record.key)  \(record.outcome.rawValue)"
+        if let plan = record.plan { line += "  \(plan.rendered)" }
+        if let reason = record.reason { line += "  (\(reason))" }
+        if let triage = record.triage {
+            let proposals = triage.proposals.map { "\($0.name) \(String(format: "%.2f", $0.confidence)): \($0.reason)" }
+            line += "  [\(triage.source)\(proposals.isEmpty ? ": \(triage.summary)" : ": " + proposals.joined(separator: "; "))]"
+            if !triage.droppedLabels.isEmpty { line += "  dropped (not candidates): \(triage.droppedLabels.joined(separator: ", "))" }
+        }
+        if !record.notes.isEmpty {
+            line += "  left out: " + record.notes.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+        }
+        return line
     }
 }

@@ -9,7 +9,8 @@ struct Replay: AsyncParsableCommand {
         abstract: "Replay recorded webhook deliveries (EVENT/NAME.json payloads or GitHub hook-delivery records).",
         discussion: """
         In-process by default, into GROOMER_DATABASE_URL when set (else a private in-memory store), printing \
-        what each delivery became. With --to, signs each payload with GROOMER_WEBHOOK_SECRET and POSTs it to \
+        what each delivery became, then grooming every pending request at once and printing each issue's label \
+        plan. With no GitHub credentials the issue is taken from the payload and nothing is written. With --to, signs each payload with GROOMER_WEBHOOK_SECRET and POSTs it to \
         a running groomer, as GitHub would. Exits 1 when a file cannot be read or parsed as a delivery, and 2 \
         when --to could not deliver one.
         """)
@@ -23,7 +24,7 @@ struct Replay: AsyncParsableCommand {
     var to: String?
 
     func run() async throws {
-        let logger = CLI.bootstrapLogging()
+        let logger = CLI.bootstrapLogging(defaultLevel: .warning)
         let read = RecordedDeliveryReader.read(paths: paths)
         for failure in read.failures { printError("cannot replay \(failure)") }
 
@@ -41,14 +42,25 @@ struct Replay: AsyncParsableCommand {
             let settings = try Settings(environment: environment)
             let configuration = try CLI.loadConfiguration(settings)
             let store = try await settings.store.open()
+            let transport = CurlTransport()
+            defer { transport.shutdown() }
             let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin))
             lines = await Replayer.replay(read.deliveries, through: intake, logger: logger)
             for line in lines { print(line.rendered) }
             print(Replayer.summary(lines) + (read.skipped.isEmpty ? "" : "; \(read.skipped.count) non-delivery JSON files skipped"))
-            let pending = try await store.pendingRequests()
-            print("\(pending.count) pending groom request\(pending.count == 1 ? "" : "s")" + (persistent ? " in \(settings.store)" : " (in-memory store; set GROOMER_DATABASE_URL to keep them)"))
-            for request in pending {
-                print("  \(request.key)  due \(request.dueAt.iso8601)  \(request.events) event\(request.events == 1 ? "" : "s")")
+
+            // Replay compresses time: every pending request is due now.
+            let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
+            let mode = runner.groomer.github == nil ? "offline: issues as the payloads show them, nothing written" : "live GitHub"
+            let triage = runner.groomer.llm == nil ? "rules" : "LLM"
+            switch try await runner.run(trigger: "replay", dueBy: .distantFuture) {
+            case .busy(let holder, _):
+                print("groom: another run holds the lock (\(holder)); the requests stay pending in \(settings.store)")
+            case .completed(_, let summary, let records):
+                print("\nLabel plans (\(triage) triage, \(mode)):")
+                for record in records { print("  " + CLI.render(record)) }
+                print("\(summary.groomed) groomed, \(summary.skipped) skipped, \(summary.failed) failed"
+                      + (persistent ? "" : " (in-memory store; set GROOMER_DATABASE_URL to keep the audit)"))
             }
             await store.close()
             if !read.failures.isEmpty { throw ExitCode(1) }

@@ -3,8 +3,9 @@ import Foundation
 import GroomerCore
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
-/// `groomer serve`: the webhook receiver and, later in the pipeline, the scheduler.
+/// `groomer serve`: the webhook receiver and the scheduler, until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the service: receive GitHub webhooks and groom issues.")
 
@@ -25,14 +26,22 @@ struct Serve: AsyncParsableCommand {
         let secrets = try settings.requireWebhookSecrets()
         let configuration = try CLI.loadConfiguration(settings)
         let store = try await settings.store.open()
-        let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin))
+        let transport = CurlTransport()
+        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
+        let scheduler = GroomerScheduler(runner: runner, store: store, logger: logger)
+        let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin),
+                                   onQueued: { _ in scheduler.notify() })
         let receiver = WebhookReceiver(secrets: secrets, intake: intake)
         let app = GroomerServer.buildApplication(
             host: settings.host, port: settings.port, receiver: receiver, store: store, logger: logger,
             onRunning: { port in
-                logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "store": "\(settings.store)"])
+                logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "store": "\(settings.store)",
+                                                    "github": "\(runner.groomer.github == nil ? "offline" : settings.githubAPIURL)",
+                                                    "triage": "\(runner.groomer.llm == nil ? "rules" : "llm")"])
             })
-        try await app.runService()
+        let group = ServiceGroup(configuration: .init(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        transport.shutdown()
         await store.close()
     }
 }

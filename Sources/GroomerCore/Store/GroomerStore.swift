@@ -104,7 +104,7 @@ public enum IngestResult: Sendable, Equatable {
 }
 
 /// The durable state of groomer (SPEC §8), one implementation per backend.
-public protocol GroomerStore: Sendable {
+public protocol GroomerStore: RunStore {
     /// Creates or upgrades the schema; safe to call from several processes at once.
     func migrate() async throws
 

@@ -57,6 +57,57 @@ enum SQLiteSchema {
             last_ping_at INTEGER NOT NULL
         );
         """),
+        (2, """
+        CREATE TABLE run_lock (
+            name TEXT PRIMARY KEY,
+            token TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            acquired_at INTEGER NOT NULL,
+            heartbeat_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE issue_leases (
+            repository TEXT NOT NULL,
+            issue_number INTEGER NOT NULL,
+            token TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (repository, issue_number)
+        );
+
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            token TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            result TEXT NOT NULL DEFAULT 'running',
+            considered INTEGER NOT NULL DEFAULT 0,
+            groomed INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE groom_results (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            repository TEXT NOT NULL,
+            issue_number INTEGER NOT NULL,
+            run_id INTEGER,
+            outcome TEXT NOT NULL,
+            fingerprint TEXT,
+            created_at INTEGER NOT NULL,
+            record TEXT NOT NULL
+        );
+        CREATE INDEX groom_results_by_issue ON groom_results (repository, issue_number, id);
+
+        CREATE TABLE groomer_labels (
+            repository TEXT NOT NULL,
+            issue_number INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            added_at INTEGER NOT NULL,
+            PRIMARY KEY (repository, issue_number, label)
+        );
+        """),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -33,7 +33,7 @@ public final class SQLiteStore: GroomerStore {
     }
 
     /// Runs `body` with the connection on the store's thread.
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let box = self.box
         return try await thread.run { try body(box.connection) }
     }

@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+
+/// Grooms one issue (SPEC §5): live read, candidates, fingerprint, triage, policy, fresh
+/// re-read, apply, audit. Returns the audit record and what the request should become.
+public struct IssueGroomer: Sendable {
+    public let store: any GroomerStore
+    /// Nil offline: the issue comes from the delivery's copy and nothing is written.
+    public let github: (any GitHubAPI)?
+    public let llm: LLMTriage?
+    public let configuration: GroomerConfiguration
+    public let botLogin: String?
+    public let clock: any GroomerClock
+    public let logger: Logger
+    /// Tries before a failing request is given up (until its next event).
+    public var maxAttempts = 5
+
+    /// GitHub's default labels: the candidates offline when the configuration names none.
+    public static let gitHubDefaultLabels: [LabelInfo] = [
+        LabelInfo(name: "bug", description: "Something isn't working"),
+        LabelInfo(name: "documentation", description: "Improvements or additions to documentation"),
+        LabelInfo(name: "duplicate", description: "This issue or pull request already exists"),
+        LabelInfo(name: "enhancement", description: "New feature or request"),
+        LabelInfo(name: "good first issue", description: "Good for newcomers"),
+        LabelInfo(name: "help wanted", description: "Extra attention is needed"),
+        LabelInfo(name: "invalid", description: "This doesn't seem right"),
+        LabelInfo(name: "question", description: "Further information is requested"),
+        LabelInfo(name: "wontfix", description: "This will not be worked on"),
+    ]
+
+    public init(store: any GroomerStore, github: (any GitHubAPI)?, llm: LLMTriage?, configuration: GroomerConfiguration,
+                botLogin: String?, clock: any GroomerClock, logger: Logger) {
+        self.store = store
+        self.github = github
+        self.llm = llm
+        self.configuration = configuration
+        self.botLogin = botLogin
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Why a groom stopped early without failing.
+    private struct Skip: Error {
+        var reason: String
+    }
+
+    public func groom(_ request: GroomRequest, runID: Int64?, lockHeld: @escaping @Sendable () -> Bool) async -> (GroomRecord, RequestCompletion) {
+        let started = ContinuousClock.now
+        let policy = configuration.policy(for: request.key.repository)
+        let dryRun = policy.dryRun || github == nil
+        var record = GroomRecord(key: request.key, runID: runID, requestVersion: request.version, outcome: .failed,
+                                 dryRun: dryRun, forced: request.forced, durationMilliseconds: 0, createdAt: clock.now())
+        var logger = self.logger
+        logger[metadataKey: "repository"] = "\(request.key.repository)"
+        logger[metadataKey: "issue"] = "\(request.key.number)"
+        let completion: RequestCompletion
+        do {
+            completion = try await groom(request, policy: policy, dryRun: dryRun, record: &record, lockHeld: lockHeld)
+        } catch let skip as Skip {
+            record.outcome = .skipped
+            record.reason = skip.reason
+            completion = .done
+        } catch {
+            record.outcome = .failed
+            record.reason = "\(error)"
+            completion = failure(error, attempts: request.attempts)
+            logger.warning("groom failed", metadata: ["error": "\(error)"])
+        }
+        record.durationMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+        record.createdAt = clock.now()
+        logger.info("groomed", metadata: ["outcome": "\(record.outcome.rawValue)", "plan": "\(record.plan?.rendered ?? "-")"])
+        return (record, completion)
+    }
+
+    private func groom(_ request: GroomRequest, policy: Policy, dryRun: Bool, record: inout GroomRecord,
+                       lockHeld: @escaping @Sendable () -> Bool) async throws -> RequestCompletion {
+        let key = request.key
+        let issue = try await readIssue(request)
+        if issue.isPullRequest { throw Skip(reason: "pull request") }
+        if issue.state != "open" { throw Skip(reason: "issue is \(issue.state)") }
+        if issue.locked { throw Skip(reason: "issue is locked") }
+
+        let candidates = try await candidateLabels(key, policy: policy, installation: request.installationID)
+        let triageName = llm.map { "llm:\($0.model.model)" } ?? "rules"
+        let fingerprint = Fingerprint.of(title: issue.title, body: issue.body, candidates: candidates, triage: triageName,
+                                         rules: policy.rules, dryRun: dryRun)
+        record.fingerprint = fingerprint
+        if !request.forced, try await store.lastFingerprint(key) == fingerprint {
+            record.outcome = .unchanged
+            record.reason = "content unchanged since the last groom"
+            return .done
+        }
+
+        let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates, rules: policy.rules)
+        let triage: TriageResult
+        if candidates.isEmpty {
+            triage = TriageResult(source: "none", proposals: [], summary: "no candidate labels exist in the repository")
+        } else if let llm {
+            triage = try await llm.triage(input)
+        } else {
+            triage = RulesTriage.triage(input)
+        }
+        record.triage = triage
+
+        let labelPolicy = LabelPolicy(policy)
+        let owned = try await store.groomerOwnedLabels(key)
+        var humans = try await humanHistory(key, proposals: triage.proposals, installation: request.installationID)
+        let decision = labelPolicy.decide(proposals: triage.proposals, current: issue.labels.map(\.name), candidates: candidates,
+                                          humans: humans, groomerOwned: owned)
+        record.plan = decision.plan
+        record.notes = decision.notes
+        if decision.plan.isEmpty {
+            record.outcome = .noChange
+            return .done
+        }
+        guard !dryRun, let github else {
+            record.outcome = .dryRun
+            return .done
+        }
+
+        // Re-read just before writing and plan against what is there now (SPEC §5 step 6).
+        guard lockHeld() else { throw RunInterrupted.lockLost }
+        let fresh = try await github.issue(key, installation: request.installationID)
+        humans = try await humanHistory(key, proposals: triage.proposals, installation: request.installationID)
+        let final = labelPolicy.decide(proposals: triage.proposals, current: fresh.labels.map(\.name), candidates: candidates,
+                                       humans: humans, groomerOwned: owned).plan
+        var written = LabelPlan()
+        defer { record.written = written }
+        if !final.add.isEmpty {
+            guard lockHeld() else { throw RunInterrupted.lockLost }
+            try await github.addLabels(final.add, to: key, installation: request.installationID)
+            written.add = final.add
+            try await store.recordGroomerLabels(key, added: final.add, removed: [], now: clock.now())
+        }
+        for label in final.remove {
+            guard lockHeld() else { throw RunInterrupted.lockLost }
+            try await github.removeLabel(label, from: key, installation: request.installationID)
+            written.remove.append(label)
+            try await store.recordGroomerLabels(key, added: [], removed: [label], now: clock.now())
+        }
+        record.plan = final
+        record.outcome = final.isEmpty ? .noChange : .applied
+        return .done
+    }
+
+    /// The live issue, or offline the delivery's copy of it.
+    private func readIssue(_ request: GroomRequest) async throws -> GitHubIssue {
+        guard let github else {
+            guard let snapshot = request.snapshot else { throw Skip(reason: "offline, and no delivery carried the issue") }
+            return GitHubIssue(number: request.key.number, title: snapshot.title, body: snapshot.body, state: snapshot.state,
+                               locked: snapshot.locked, labels: snapshot.labels, author: snapshot.author)
+        }
+        do {
+            return try await github.issue(request.key, installation: request.installationID)
+        } catch GitHubError.moved {
+            throw Skip(reason: "issue transferred (301)")
+        } catch GitHubError.gone {
+            throw Skip(reason: "issue deleted (410)")
+        } catch GitHubError.notFound {
+            throw Skip(reason: "issue not found (404)")
+        }
+    }
+
+    /// Configured labels that exist in the repository (SPEC §5 step 2); the groomer never creates labels.
+    private func candidateLabels(_ key: IssueKey, policy: Policy, installation: Int64?) async throws -> [LabelInfo] {
+        let existing = try await github?.repositoryLabels(key.repository, installation: installation) ?? Self.gitHubDefaultLabels
+        guard let configured = policy.labels else { return existing }
+        let byName = Dictionary(existing.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        return configured.compactMap { label in
+            byName[label.name.lowercased()].map { LabelInfo(name: $0.name, description: label.description ?? $0.description) }
+        }
+    }
+
+    /// Human label decisions from the receiver's record; for a proposed label the record says
+    /// nothing about, the issue's events fill the gap.
+    private func humanHistory(_ key: IssueKey, proposals: [LabelProposal], installation: Int64?) async throws -> HumanLabelHistory {
+        let decisions = try await store.labelDecisions(for: key)
+        var history = HumanLabelHistory(decisions: decisions)
+        let recorded = Set(decisions.map { $0.label.lowercased() })
+        guard let github, proposals.contains(where: { !recorded.contains($0.name.lowercased()) }) else { return history }
+        let events = try await github.issueEvents(key, installation: installation)
+        var latest: [String: String] = [:]
+        for event in events where event.event == "labeled" || event.event == "unlabeled" {
+            guard let label = event.label?.lowercased(), !recorded.contains(label), !event.actorIsBot else { continue }
+            if let botLogin, event.actor?.caseInsensitiveCompare(botLogin) == .orderedSame { continue }
+            latest[label] = event.event
+        }
+        for (label, event) in latest {
+            if event == "unlabeled" { history.removed.insert(label) } else { history.added.insert(label) }
+        }
+        return history
+    }
+
+    /// A failure's effect on the request: retry with backoff, at GitHub's word when rate limited, or give up.
+    private func failure(_ error: any Error, attempts: Int) -> RequestCompletion {
+        let now = clock.now()
+        if error is RunInterrupted { return .retry(error: "\(error)", retryAt: now) }
+        if attempts + 1 >= maxAttempts { return .giveUp(error: "\(error)") }
+        if case GitHubError.rateLimited(let retryAt?) = error { return .retry(error: "\(error)", retryAt: max(retryAt, now + 1)) }
+        let backoff = min(3_600, 30 * pow(2, Double(attempts)))
+        return .retry(error: "\(error)", retryAt: now + backoff)
+    }
+}
+
+/// The run must stop: its lock is no longer held.
+enum RunInterrupted: Error, CustomStringConvertible {
+    case lockLost
+    var description: String { "the run lost its lock before writing" }
+}

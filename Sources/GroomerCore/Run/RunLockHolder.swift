@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The run lock while a run holds it: heartbeating → lost or released (SPEC §4).
+///
+/// The heartbeat refreshes the lock every TTL/3; when the store says the token no longer holds
+/// it, the holder turns `lost` and the run stops before its next write.
+final class RunLockHolder: Sendable {
+    enum State: Sendable, Equatable { case heartbeating, lost, released }
+
+    let token: String
+    private let store: any RunStore
+    private let ttl: TimeInterval
+    private let clock: any GroomerClock
+    private let logger: Logger
+    private let state = Mutex(State.heartbeating)
+
+    init(token: String, store: any RunStore, ttl: TimeInterval, clock: any GroomerClock, logger: Logger) {
+        self.token = token
+        self.store = store
+        self.ttl = ttl
+        self.clock = clock
+        self.logger = logger
+    }
+
+    var current: State { state.withLock { $0 } }
+    var isHeld: Bool { current == .heartbeating }
+
+    /// Refreshes the lock until cancelled or lost.
+    func heartbeat() async {
+        while !Task.isCancelled, isHeld {
+            try? await Task.sleep(for: .seconds(ttl / 3))
+            guard !Task.isCancelled, isHeld else { return }
+            let refreshed = (try? await store.heartbeatRunLock(token: token, now: clock.now())) ?? false
+            if !refreshed {
+                state.withLock { if $0 == .heartbeating { $0 = .lost } }
+                logger.error("run lock lost; the run stops before its next write")
+            }
+        }
+    }
+
+    /// Deletes the lock row if this token still holds it (the delete is token-checked).
+    func release() async {
+        state.withLock { $0 = .released }
+        do {
+            try await store.releaseRunLock(token: token)
+        } catch {
+            logger.warning("could not release the run lock; it goes stale after its TTL", metadata: ["error": "\(error)"])
+        }
+    }
+}
