@@ -17,6 +17,8 @@ final class FakeLLM: Sendable {
         case garbage(String)
         /// No answer until the client gives up.
         case hang
+        /// A well-formed completion, after a delay.
+        case delayed(Duration, content: String)
     }
 
     struct State: Sendable {
@@ -60,14 +62,7 @@ final class FakeLLM: Sendable {
         let model = (try? JSONValue.parse(recorded.body))?["model"]?.string ?? "unknown"
         switch answer {
         case .content(let content, let promptTokens, let completionTokens):
-            return FakeServerRunner.json(.ok, .object([
-                "id": .string("chatcmpl-\(UUID().uuidString.prefix(8))"), "object": .string("chat.completion"),
-                "created": .number(Double(Int(Date().timeIntervalSince1970))), "model": .string(model),
-                "choices": .array([.object(["index": .number(0), "finish_reason": .string("stop"),
-                                            "message": .object(["role": .string("assistant"), "content": .string(content)])])]),
-                "usage": .object(["prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
-                                  "total_tokens": .number(Double(promptTokens + completionTokens))]),
-            ]))
+            return Self.completion(content, model: model, promptTokens: promptTokens, completionTokens: completionTokens)
         case .status(let code, let text):
             return Response(status: .init(code: code), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
         case .garbage(let text):
@@ -75,7 +70,22 @@ final class FakeLLM: Sendable {
         case .hang:
             try await Task.sleep(for: .seconds(3_600))
             return Response(status: .gatewayTimeout)
+        case .delayed(let duration, let content):
+            try await Task.sleep(for: duration)
+            return Self.completion(content, model: model, promptTokens: 100, completionTokens: 20)
         }
+    }
+
+    /// OpenAI's chat-completion response.
+    static func completion(_ content: String, model: String, promptTokens: Int, completionTokens: Int) -> Response {
+        FakeServerRunner.json(.ok, .object([
+            "id": .string("chatcmpl-\(UUID().uuidString.prefix(8))"), "object": .string("chat.completion"),
+            "created": .number(Double(Int(Date().timeIntervalSince1970))), "model": .string(model),
+            "choices": .array([.object(["index": .number(0), "finish_reason": .string("stop"),
+                                        "message": .object(["role": .string("assistant"), "content": .string(content)])])]),
+            "usage": .object(["prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
+                              "total_tokens": .number(Double(promptTokens + completionTokens))]),
+        ]))
     }
 
     /// Every way a recorded request departs from the chat-completions shape groomer must send.
