@@ -35,7 +35,13 @@ enum CLI {
     static func bootstrapLogging(defaultLevel: Logger.Level = .info) -> Logger {
         let levelName = ProcessInfo.processInfo.environment["GROOMER_LOG_LEVEL"]?.lowercased() ?? defaultLevel.rawValue
         let level = Logger.Level(rawValue: levelName) ?? defaultLevel
+        let json = ProcessInfo.processInfo.environment["GROOMER_LOG_FORMAT"]?.lowercased() == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -3,6 +3,8 @@ import Foundation
 import GroomerCore
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `groomer serve`: the webhook receiver and the scheduler, until SIGTERM or SIGINT.
@@ -32,15 +34,23 @@ struct Serve: AsyncParsableCommand {
         let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin),
                                    onQueued: { _ in scheduler.notify() })
         let receiver = WebhookReceiver(secrets: secrets, intake: intake)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let extras = GroomerServer.Extras(operatorRoutes: OperatorRoutes(runner: runner, store: store, onQueued: { scheduler.notify() }),
+                                          adminToken: settings.adminToken, metrics: registry)
         let app = GroomerServer.buildApplication(
-            host: settings.host, port: settings.port, receiver: receiver, store: store, logger: logger,
+            host: settings.host, port: settings.port, receiver: receiver, store: store, extras: extras, logger: logger,
             onRunning: { port in
                 logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "store": "\(settings.store)",
                                                     "github": "\(runner.groomer.github == nil ? "offline" : settings.githubAPIURL)",
                                                     "triage": "\(runner.groomer.llm == nil ? "rules" : "llm")"])
             })
-        let group = ServiceGroup(configuration: .init(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // In-flight deliveries and the current groom finish within this; then they are cancelled and stay pending.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+        logger.info("stopped")
         transport.shutdown()
         await store.close()
     }

@@ -38,7 +38,7 @@ public final class GitHubRESTClient: GitHubAPI {
     // MARK: Operations
 
     public func issue(_ key: IssueKey, installation: Int64?) async throws -> GitHubIssue {
-        let response = try await send("GET", try Self.repoPath(key.repository) + "/issues/\(key.number)", installation: installation)
+        let response = try await send("GET", try Self.repoPath(key.repository) + "/issues/\(key.number)", operation: "issues/get", installation: installation)
         let issue = try decode(IssueBody.self, from: response.body, what: "issue")
         return GitHubIssue(
             number: issue.number, title: issue.title, body: issue.body ?? "", state: issue.state,
@@ -47,21 +47,21 @@ public final class GitHubRESTClient: GitHubAPI {
     }
 
     public func repositoryLabels(_ repository: String, installation: Int64?) async throws -> [LabelInfo] {
-        try await pages(try Self.repoPath(repository) + "/labels", installation: installation, as: LabelBody.self)
+        try await pages(try Self.repoPath(repository) + "/labels", operation: "issues/list-labels-for-repo", installation: installation, as: LabelBody.self)
             .map { LabelInfo(name: $0.name, description: $0.description) }
     }
 
     @discardableResult
     public func addLabels(_ labels: [String], to key: IssueKey, installation: Int64?) async throws -> [LabelInfo] {
         let body = CompactJSON.encode(["labels": labels])
-        let response = try await mutate("POST", try Self.repoPath(key.repository) + "/issues/\(key.number)/labels", body: body, installation: installation)
+        let response = try await mutate("POST", try Self.repoPath(key.repository) + "/issues/\(key.number)/labels", operation: "issues/add-labels", body: body, installation: installation)
         return try decode([LabelBody].self, from: response.body, what: "labels").map { LabelInfo(name: $0.name, description: $0.description) }
     }
 
     public func removeLabel(_ label: String, from key: IssueKey, installation: Int64?) async throws {
         let path = try Self.repoPath(key.repository) + "/issues/\(key.number)/labels/\(Self.pathSegment(label))"
         do {
-            _ = try await mutate("DELETE", path, body: nil, installation: installation)
+            _ = try await mutate("DELETE", path, operation: "issues/remove-label", body: nil, installation: installation)
         } catch GitHubError.notFound {
             return  // already gone: what we wanted
         }
@@ -69,7 +69,7 @@ public final class GitHubRESTClient: GitHubAPI {
 
     public func issueEvents(_ key: IssueKey, installation: Int64?) async throws -> [IssueEvent] {
         let formatter = ISO8601DateFormatter()
-        return try await pages(try Self.repoPath(key.repository) + "/issues/\(key.number)/events", installation: installation, as: EventBody.self)
+        return try await pages(try Self.repoPath(key.repository) + "/issues/\(key.number)/events", operation: "issues/list-events", installation: installation, as: EventBody.self)
             .map { event in
                 IssueEvent(event: event.event, label: event.label?.name, actor: event.actor?.login,
                            actorIsBot: event.actor?.type == "Bot" || (event.actor?.login.hasSuffix("[bot]") ?? false),
@@ -80,7 +80,7 @@ public final class GitHubRESTClient: GitHubAPI {
     public func fileContents(repository: String, path: String, installation: Int64?) async throws -> Data? {
         let encodedPath = path.split(separator: "/").map { Self.pathSegment(String($0)) }.joined(separator: "/")
         do {
-            let response = try await send("GET", try Self.repoPath(repository) + "/contents/\(encodedPath)", installation: installation)
+            let response = try await send("GET", try Self.repoPath(repository) + "/contents/\(encodedPath)", operation: "repos/get-content", installation: installation)
             let file = try decode(ContentBody.self, from: response.body, what: "contents")
             guard file.encoding == "base64", let content = file.content,
                   let data = Data(base64Encoded: content.replacingOccurrences(of: "\n", with: "")) else {
@@ -95,20 +95,20 @@ public final class GitHubRESTClient: GitHubAPI {
     // MARK: Requests
 
     /// A write: serialised and spaced per installation.
-    private func mutate(_ method: String, _ path: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
+    private func mutate(_ method: String, _ path: String, operation: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
         let identity = installation.map { "installation:\($0)" } ?? "token"
         return try await gate.run(for: identity) {
-            try await self.send(method, path, body: body, installation: installation)
+            try await self.send(method, path, operation: operation, body: body, installation: installation)
         }
     }
 
     /// Every page of a list, following `Link: <…>; rel="next"`.
-    private func pages<Element: Decodable>(_ path: String, installation: Int64?, as: Element.Type) async throws -> [Element] {
+    private func pages<Element: Decodable>(_ path: String, operation: String, installation: Int64?, as: Element.Type) async throws -> [Element] {
         var results: [Element] = []
         var next: String? = baseURL + path + "?per_page=100"
         var pageCount = 0
         while let url = next, pageCount < 100 {
-            let response = try await send("GET", url: url, body: nil, installation: installation)
+            let response = try await send("GET", url: url, operation: operation, body: nil, installation: installation)
             results += try decode([Element].self, from: response.body, what: "list")
             next = Self.nextLink(response.header("link"))
             pageCount += 1
@@ -116,11 +116,11 @@ public final class GitHubRESTClient: GitHubAPI {
         return results
     }
 
-    private func send(_ method: String, _ path: String, body: Data? = nil, installation: Int64?) async throws -> IncomingResponse {
-        try await send(method, url: baseURL + path, body: body, installation: installation)
+    private func send(_ method: String, _ path: String, operation: String, body: Data? = nil, installation: Int64?) async throws -> IncomingResponse {
+        try await send(method, url: baseURL + path, operation: operation, body: body, installation: installation)
     }
 
-    private func send(_ method: String, url: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
+    private func send(_ method: String, url: String, operation: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
         var refreshedToken = false
         var attempt = 1
         while true {
@@ -142,6 +142,8 @@ public final class GitHubRESTClient: GitHubAPI {
                 continue
             }
 
+            GroomerMetrics.githubRequest(operation: operation, status: response.status)
+            if let remaining = response.header("x-ratelimit-remaining").flatMap({ Int($0) }) { GroomerMetrics.rateLimitRemaining(remaining) }
             if response.status == 304, let cached {
                 return IncomingResponse(status: 200, headers: cached.headers, body: cached.body)
             }

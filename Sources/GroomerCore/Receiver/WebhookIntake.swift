@@ -37,6 +37,7 @@ public struct WebhookIntake: Sendable {
         let coalescing = configuration.policy(for: mapped.repository ?? "").debounce
         let result = try await store.ingest(delivery, effect: mapped.effect, coalescing: coalescing)
         if case .recorded(.queued, let request?) = result { onQueued(request) }
+        GroomerMetrics.delivery(outcome: result == .duplicate ? "duplicate" : delivery.outcome.rawValue)
         var logger = logger
         logger[metadataKey: "outcome"] = "\(result == .duplicate ? "duplicate" : delivery.outcome.rawValue)"
         if let repository = mapped.repository { logger[metadataKey: "repository"] = "\(repository)" }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// One groomer run at a time across every process sharing the store (SPEC §4): take the lock,
 /// heartbeat it, take due requests oldest first, groom them under issue leases with bounded
@@ -37,6 +38,7 @@ public struct GroomerRunner: Sendable {
         let token = UUID().uuidString
         switch try await store.acquireRunLock(token: token, holder: holder, ttl: ttl, now: clock.now()) {
         case .busy(let other, let since):
+            GroomerMetrics.lockBusy()
             return .busy(holder: other, since: since)
         case .acquired:
             break
@@ -67,7 +69,8 @@ public struct GroomerRunner: Sendable {
             var finished: [GroomRecord] = []
             for (index, request) in due.enumerated() {
                 if index >= concurrency, let record = await group.next() { record.map { finished.append($0) } }
-                guard lock.isHeld else { break }
+                // On shutdown, issues not started stay pending for the next process.
+                guard lock.isHeld, !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
                 group.addTask { await groomLeased(request, runID: runID, lock: lock, ttl: ttl, logger: logger) }
             }
             for await record in group { record.map { finished.append($0) } }
@@ -82,6 +85,8 @@ public struct GroomerRunner: Sendable {
             }
         }
         try await store.finishRun(runID, summary: summary, now: clock.now())
+        GroomerMetrics.run(result: summary.result)
+        if let pending = try? await store.pendingRequests().count { GroomerMetrics.pendingRequests(pending) }
         logger.info("run finished", metadata: ["run": "\(runID)", "groomed": "\(summary.groomed)", "skipped": "\(summary.skipped)",
                                                "failed": "\(summary.failed)", "result": "\(summary.result)"])
         return .completed(runID: runID, summary: summary, records: done.sorted { $0.key.description < $1.key.description })
@@ -98,7 +103,16 @@ public struct GroomerRunner: Sendable {
             return nil
         }
         let claimedAt = clock.now()
+        GroomerMetrics.dueLag(claimedAt.timeIntervalSince(request.dueAt))
         let (record, completion) = await groomer.groom(request, runID: runID, lockHeld: { lock.isHeld })
+        if Task.isCancelled {
+            // Stopped mid-groom (shutdown past its grace period): the request stays as it was, pending.
+            try? await store.releaseIssueLease(request.key, token: leaseToken)
+            return nil
+        }
+        GroomerMetrics.groom(outcome: record.outcome.rawValue)
+        GroomerMetrics.labelWrites("add", count: record.written?.add.count ?? 0)
+        GroomerMetrics.labelWrites("remove", count: record.written?.remove.count ?? 0)
         do {
             try await store.recordGroom(record)
             let coalescing = groomer.configuration.policy(for: request.key.repository).debounce

@@ -44,10 +44,12 @@ public struct IssueGroomer: Sendable {
         var reason: String
     }
 
-    public func groom(_ request: GroomRequest, runID: Int64?, lockHeld: @escaping @Sendable () -> Bool) async -> (GroomRecord, RequestCompletion) {
+    /// - Parameter forceDryRun: compute and record the plan but write nothing, whatever the policy says.
+    public func groom(_ request: GroomRequest, runID: Int64?, forceDryRun: Bool = false,
+                      lockHeld: @escaping @Sendable () -> Bool) async -> (GroomRecord, RequestCompletion) {
         let started = ContinuousClock.now
         let policy = configuration.policy(for: request.key.repository)
-        let dryRun = policy.dryRun || github == nil
+        let dryRun = forceDryRun || policy.dryRun || github == nil
         var record = GroomRecord(key: request.key, runID: runID, requestVersion: request.version, outcome: .failed,
                                  dryRun: dryRun, forced: request.forced, durationMilliseconds: 0, createdAt: clock.now())
         var logger = self.logger

@@ -3,16 +3,32 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 
 /// Builds the HTTP application the way `groomer serve` runs it; tests call the same builder.
 public enum GroomerServer {
+    /// What the HTTP surface serves besides the webhook.
+    public struct Extras: Sendable {
+        /// The operator endpoints, with the admin token that guards them (nil: they answer 404).
+        public var operatorRoutes: OperatorRoutes?
+        public var adminToken: String?
+        /// The registry `/metrics` exports; nil: no `/metrics`.
+        public var metrics: PrometheusCollectorRegistry?
+
+        public init(operatorRoutes: OperatorRoutes? = nil, adminToken: String? = nil, metrics: PrometheusCollectorRegistry? = nil) {
+            self.operatorRoutes = operatorRoutes
+            self.adminToken = adminToken
+            self.metrics = metrics
+        }
+    }
+
     /// - Parameters:
     ///   - onRunning: called with the bound port once the server listens (tests bind port 0).
     public static func buildApplication(
-        host: String, port: Int, receiver: WebhookReceiver, store: any GroomerStore, logger: Logger,
+        host: String, port: Int, receiver: WebhookReceiver, store: any GroomerStore, extras: Extras = Extras(), logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = buildRouter(receiver: receiver, store: store)
+        let router = buildRouter(receiver: receiver, store: store, extras: extras)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "groomer"),
@@ -21,7 +37,7 @@ public enum GroomerServer {
         )
     }
 
-    public static func buildRouter(receiver: WebhookReceiver, store: any GroomerStore) -> Router<BasicRequestContext> {
+    public static func buildRouter(receiver: WebhookReceiver, store: any GroomerStore, extras: Extras = Extras()) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.post("/webhooks/github") { request, context in
             try await receiver.handle(request, context: context)
@@ -43,6 +59,13 @@ public enum GroomerServer {
                 throw APIError(status: .serviceUnavailable, reason: "store not ready")
             }
         }
+        if let registry = extras.metrics {
+            router.get("/metrics") { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            }
+        }
+        extras.operatorRoutes?.add(to: router, adminToken: extras.adminToken)
         return router
     }
 }

@@ -112,6 +112,8 @@ public protocol GroomerStore: RunStore {
     func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult
 
     func delivery(hookID: String, guid: String) async throws -> DeliveryRecord?
+    /// Deliveries about one issue, newest first.
+    func deliveries(for key: IssueKey, limit: Int) async throws -> [DeliveryRecord]
     func deliveryCount() async throws -> Int
     func groomRequest(_ key: IssueKey) async throws -> GroomRequest?
     /// Requests with status `pending`, earliest due first.

@@ -17,7 +17,15 @@ public struct LLMTriage: Sendable {
 
     public func triage(_ input: TriageInput) async throws -> TriageResult {
         let hints = RulesTriage.propose(input)
-        let completion = try await model.complete(Self.request(input, hints: hints))
+        let completion: ChatCompletion
+        do {
+            completion = try await model.complete(Self.request(input, hints: hints))
+        } catch {
+            GroomerMetrics.llmCall(result: "failed", latency: nil, promptTokens: nil, completionTokens: nil)
+            throw error
+        }
+        GroomerMetrics.llmCall(result: "ok", latency: completion.latency, promptTokens: completion.promptTokens,
+                               completionTokens: completion.completionTokens)
         var result = Self.interpret(completion.content, candidates: input.candidates)
         result.model = completion.model.isEmpty ? model.model : completion.model
         result.promptTokens = completion.promptTokens

@@ -25,7 +25,7 @@ struct RunHarness: Sendable {
                                     source: "test.yaml")
     }
 
-    static func with<T: Sendable>(configuration: GroomerConfiguration? = nil, issues: [Int] = [1],
+    static func with<T: Sendable>(configuration: GroomerConfiguration? = nil, issues: [Int] = [1], adminToken: String? = nil,
                                   _ body: @Sendable (RunHarness) async throws -> T) async throws -> T {
         let configuration = try configuration ?? Self.configuration()
         return try await FakeGitHub.with({ github in
@@ -36,7 +36,12 @@ struct RunHarness: Sendable {
         }) { github in
             try await FakeLLM.with { llm in
                 llm.setFallback(.content(Self.answer([("bug", 0.95)])))
-                return try await TestServer.with(configuration: configuration) { server in
+                let extras: @Sendable (any GroomerStore, ManualClock) -> GroomerServer.Extras = { store, clock in
+                    let runner = Self.runner(store: store, github: github, llm: llm, configuration: configuration, clock: clock, holder: "operator")
+                    return GroomerServer.Extras(operatorRoutes: OperatorRoutes(runner: runner, store: store), adminToken: adminToken,
+                                                metrics: TestMetrics.registry)
+                }
+                return try await TestServer.with(configuration: configuration, extras: extras) { server in
                     try await body(RunHarness(server: server, github: github, llm: llm, configuration: configuration))
                 }
             }

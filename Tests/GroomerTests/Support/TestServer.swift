@@ -17,6 +17,7 @@ struct TestServer {
     let secrets: WebhookSecrets
 
     var webhookURL: String { "http://127.0.0.1:\(port)/webhooks/github" }
+    var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Runs `body` against a server on a fresh SQLite store, then shuts the server down.
     static func with<T: Sendable>(
@@ -25,6 +26,7 @@ struct TestServer {
         secrets: [String] = [TestServer.secret],
         botLogin: String? = "groomer-bot",
         maximumBodySize: Int = WebhookReceiver.maximumBodySize,
+        extras: @Sendable (any GroomerStore, ManualClock) -> GroomerServer.Extras = { _, _ in GroomerServer.Extras() },
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let directory = try Fixtures.temporaryDirectory()
@@ -44,8 +46,8 @@ struct TestServer {
         var logger = Logger(label: "groomer-test")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = GroomerServer.buildApplication(host: "127.0.0.1", port: 0, receiver: receiver, store: store, logger: logger,
-                                                 onRunning: { continuation.yield($0) })
+        let app = GroomerServer.buildApplication(host: "127.0.0.1", port: 0, receiver: receiver, store: store,
+                                                 extras: extras(store, clock), logger: logger, onRunning: { continuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

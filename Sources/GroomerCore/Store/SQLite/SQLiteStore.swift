@@ -98,6 +98,15 @@ public final class SQLiteStore: GroomerStore {
         }
     }
 
+    public func deliveries(for key: IssueKey, limit: Int) async throws -> [DeliveryRecord] {
+        try await withConnection { db in
+            try db.query("""
+                SELECT \(SQLiteStatements.deliveryColumns) FROM deliveries WHERE repository = ? AND issue_number = ?
+                ORDER BY received_at DESC LIMIT ?
+                """, [.text(key.repository), .integer(Int64(key.number)), .integer(Int64(limit))]).rows.map(SQLiteStatements.delivery)
+        }
+    }
+
     public func deliveryCount() async throws -> Int {
         try await withConnection { db in try db.query("SELECT COUNT(*) FROM deliveries").rows.first?.int(0) ?? 0 }
     }

@@ -1,0 +1,51 @@
+import Foundation
+import Metrics
+
+/// The metrics groomer emits through swift-metrics (exported in Prometheus text at `/metrics`).
+/// Names follow Prometheus conventions; dimensions are low-cardinality by design.
+public enum GroomerMetrics {
+    static func delivery(outcome: String) {
+        Counter(label: "groomer_deliveries_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    static func run(result: String) {
+        Counter(label: "groomer_runs_total", dimensions: [("result", result)]).increment()
+    }
+
+    static func lockBusy() {
+        Counter(label: "groomer_run_lock_busy_total").increment()
+    }
+
+    static func pendingRequests(_ count: Int) {
+        Gauge(label: "groomer_pending_requests").record(count)
+    }
+
+    /// How late a request was groomed after it became due.
+    static func dueLag(_ seconds: Double) {
+        Recorder(label: "groomer_due_lag_seconds", aggregate: true).record(max(0, seconds))
+    }
+
+    static func groom(outcome: String) {
+        Counter(label: "groomer_grooms_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    static func llmCall(result: String, latency: Double?, promptTokens: Int?, completionTokens: Int?) {
+        Counter(label: "groomer_llm_calls_total", dimensions: [("result", result)]).increment()
+        if let latency { Recorder(label: "groomer_llm_latency_seconds", aggregate: true).record(latency) }
+        if let promptTokens { Counter(label: "groomer_llm_tokens_total", dimensions: [("kind", "prompt")]).increment(by: promptTokens) }
+        if let completionTokens { Counter(label: "groomer_llm_tokens_total", dimensions: [("kind", "completion")]).increment(by: completionTokens) }
+    }
+
+    static func githubRequest(operation: String, status: Int) {
+        Counter(label: "groomer_github_requests_total", dimensions: [("operation", operation), ("status", String(status))]).increment()
+    }
+
+    static func rateLimitRemaining(_ remaining: Int) {
+        Gauge(label: "groomer_github_rate_limit_remaining").record(remaining)
+    }
+
+    static func labelWrites(_ kind: String, count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "groomer_label_writes_total", dimensions: [("kind", kind)]).increment(by: count)
+    }
+}

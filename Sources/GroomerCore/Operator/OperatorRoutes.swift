@@ -1,0 +1,247 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOFoundationCompat
+
+/// The operator endpoints of SPEC §7: run now, manual re-groom, and the audit.
+public struct OperatorRoutes: Sendable {
+    public let runner: GroomerRunner
+    public let store: any GroomerStore
+    /// Told when a request is queued, so it is groomed without waiting for a poll.
+    public let onQueued: @Sendable () -> Void
+
+    public init(runner: GroomerRunner, store: any GroomerStore, onQueued: @escaping @Sendable () -> Void = {}) {
+        self.runner = runner
+        self.store = store
+        self.onQueued = onQueued
+    }
+
+    public func add<Context: RequestContext>(to router: Router<Context>, adminToken: String?) {
+        let api = router.group("/api").add(middleware: AdminAuthMiddleware<Context>(token: adminToken))
+        api.post("/groomer/run") { _, _ in try await runNow() }
+        api.post("/repos/:owner/:repo/issues/:number/groom") { request, context in
+            try await groom(try Self.issueKey(context), query: request.uri.queryParameters)
+        }
+        api.get("/runs") { request, _ in try await runs(request.uri.queryParameters) }
+        api.get("/repos/:owner/:repo/issues/:number/history") { _, context in try await history(try Self.issueKey(context)) }
+    }
+
+    // MARK: Handlers
+
+    func runNow() async throws -> Response {
+        let started = ContinuousClock.now
+        switch try await runner.run(trigger: "manual") {
+        case .busy(let holder, let since):
+            return Self.json(.conflict, Busy(error: "another run holds the lock", holder: holder,
+                                             heldSeconds: max(0, runner.groomer.clock.now().timeIntervalSince(since))))
+        case .completed(let runID, let summary, _):
+            return Self.json(.ok, RunReply(runID: runID, summary: summary, durationMilliseconds: Self.milliseconds(since: started)))
+        }
+    }
+
+    func groom(_ key: IssueKey, query: FlatDictionary<Substring, Substring>) async throws -> Response {
+        let wait = Self.flag(query["wait"])
+        let dryRun = Self.flag(query["dry_run"])
+        let existing = try await store.groomRequest(key)
+        try await requireIssue(key, installation: existing?.installationID, snapshot: existing?.snapshot)
+        let now = runner.groomer.clock.now()
+        if dryRun {
+            // Computed and recorded now, never written, and the queue is left as it was.
+            var request = existing ?? GroomRequest(key: key, status: .pending, firstEventAt: now, lastEventAt: now, dueAt: now, events: 0,
+                                                   version: 0, forced: true, attempts: 0, lastError: nil, installationID: nil, snapshot: nil)
+            request.forced = true
+            let (record, _) = await runner.groomer.groom(request, runID: nil, forceDryRun: true, lockHeld: { true })
+            try await store.recordGroom(record)
+            return try Self.decision(record)
+        }
+        let request = try await store.enqueueForced(key, installationID: existing?.installationID, now: now)
+        guard wait else {
+            onQueued()
+            return Self.json(.accepted, ["queued": QueuedReply(key: key, dueAt: request.dueAt.iso8601)])
+        }
+        switch try await runner.run(trigger: "manual") {
+        case .busy(let holder, let since):
+            onQueued()
+            return Self.json(.conflict, Busy(error: "another run holds the lock; the issue is queued, due now", holder: holder,
+                                             heldSeconds: max(0, runner.groomer.clock.now().timeIntervalSince(since))))
+        case .completed(_, _, let records):
+            guard let record = records.first(where: { $0.key == key }) else {
+                return Self.json(.accepted, ["queued": QueuedReply(key: key, dueAt: request.dueAt.iso8601)])
+            }
+            return try Self.decision(record)
+        }
+    }
+
+    func runs(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {
+        let limit = min(100, max(1, query["limit"].flatMap { Int($0) } ?? 20))
+        guard query["before"] == nil || query["before"].flatMap({ Int64($0) }) != nil else {
+            throw APIError.badRequest("before must be a run id")
+        }
+        let page = try await store.runs(limit: limit, before: query["before"].flatMap { Int64($0) })
+        return Self.json(.ok, RunsPage(runs: page.map(RunReply.init), nextBefore: page.count == limit ? page.last?.id : nil))
+    }
+
+    func history(_ key: IssueKey) async throws -> Response {
+        async let deliveries = store.deliveries(for: key, limit: 100)
+        async let grooms = store.groomRecords(for: key, limit: 50)
+        async let decisions = store.labelDecisions(for: key)
+        return Self.json(.ok, History(issue: key.description, deliveries: try await deliveries, grooms: try await grooms,
+                                      labelDecisions: try await decisions.reversed()))
+    }
+
+    /// 404 for an issue GitHub does not have (or, offline, that no delivery ever showed).
+    private func requireIssue(_ key: IssueKey, installation: Int64?, snapshot: IssueSnapshot?) async throws {
+        guard let github = runner.groomer.github else {
+            guard snapshot != nil else { throw APIError.notFound("no delivery for \(key) and no GitHub credentials to read it") }
+            return
+        }
+        do {
+            _ = try await github.issue(key, installation: installation)
+        } catch GitHubError.notFound, GitHubError.gone {
+            throw APIError.notFound("GitHub has no issue \(key)")
+        } catch let error as GitHubError {
+            throw APIError(status: .badGateway, reason: "GitHub: \(error)")
+        }
+    }
+
+    // MARK: Replies
+
+    static func issueKey(_ context: some RequestContext) throws -> IssueKey {
+        guard let owner = context.parameters.get("owner"), let repo = context.parameters.get("repo"),
+              let number = context.parameters.get("number").flatMap({ Int($0) }), number > 0 else {
+            throw APIError.badRequest("expected /repos/OWNER/REPO/issues/NUMBER")
+        }
+        return IssueKey(repository: "\(owner)/\(repo)", number: number)
+    }
+
+    static func flag(_ value: Substring?) -> Bool {
+        guard let value else { return false }
+        return ["true", "1", "yes", ""].contains(value.lowercased())
+    }
+
+    static func decision(_ record: GroomRecord) throws -> Response {
+        if record.outcome == .skipped, record.reason?.contains("404") == true { throw APIError.notFound("GitHub has no issue \(record.key)") }
+        return json(.ok, Decision(record))
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        Int((ContinuousClock.now - start) / .milliseconds(1))
+    }
+
+    static func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: CompactJSON.encode(value))))
+    }
+
+    struct Busy: Encodable {
+        var error: String
+        var holder: String
+        var heldSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case error, holder
+            case heldSeconds = "held_seconds"
+        }
+    }
+
+    struct QueuedReply: Encodable {
+        var repository: String
+        var issue: Int
+        var dueAt: String
+        var forced = true
+        init(key: IssueKey, dueAt: String) {
+            repository = key.repository
+            issue = key.number
+            self.dueAt = dueAt
+        }
+        enum CodingKeys: String, CodingKey {
+            case repository, issue, forced
+            case dueAt = "due_at"
+        }
+    }
+
+    struct RunReply: Encodable {
+        var runID: Int64
+        var trigger: String?
+        var startedAt: String?
+        var result: String
+        var considered: Int
+        var groomed: Int
+        var skipped: Int
+        var failed: Int
+        var durationMilliseconds: Int?
+
+        init(runID: Int64, summary: RunSummary, durationMilliseconds: Int) {
+            self.runID = runID
+            result = summary.result
+            considered = summary.considered
+            groomed = summary.groomed
+            skipped = summary.skipped
+            failed = summary.failed
+            self.durationMilliseconds = durationMilliseconds
+        }
+
+        init(_ run: RunRecord) {
+            self.init(runID: run.id, summary: run.summary, durationMilliseconds: 0)
+            trigger = run.trigger
+            startedAt = run.startedAt.iso8601
+            durationMilliseconds = run.finishedAt.map { Int($0.timeIntervalSince(run.startedAt) * 1000) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case result, considered, groomed, skipped, failed, trigger
+            case runID = "run_id"
+            case startedAt = "started_at"
+            case durationMilliseconds = "duration_ms"
+        }
+    }
+
+    struct RunsPage: Encodable {
+        var runs: [RunReply]
+        var nextBefore: Int64?
+        enum CodingKeys: String, CodingKey {
+            case runs
+            case nextBefore = "next_before"
+        }
+    }
+
+    struct Decision: Encodable {
+        var issue: String
+        var outcome: String
+        var reason: String?
+        var labels: [LabelProposal]
+        var summary: String?
+        var plan: LabelPlan?
+        var written: LabelPlan?
+        var dryRun: Bool
+        var notes: [String: String]
+
+        init(_ record: GroomRecord) {
+            issue = record.key.description
+            outcome = record.outcome.rawValue
+            reason = record.reason
+            labels = record.triage?.proposals ?? []
+            summary = record.triage?.summary
+            plan = record.plan
+            written = record.written
+            dryRun = record.dryRun
+            notes = record.notes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case issue, outcome, reason, labels, summary, plan, written, notes
+            case dryRun = "dry_run"
+        }
+    }
+
+    struct History: Encodable {
+        var issue: String
+        var deliveries: [DeliveryRecord]
+        var grooms: [GroomRecord]
+        var labelDecisions: [LabelDecision]
+        enum CodingKeys: String, CodingKey {
+            case issue, deliveries, grooms
+            case labelDecisions = "label_decisions"
+        }
+    }
+}

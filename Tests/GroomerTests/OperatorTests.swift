@@ -1,0 +1,178 @@
+import Foundation
+import GroomerCore
+import NIOHTTP1
+import Testing
+
+/// SPEC §7's operator endpoints over real HTTP.
+@Suite struct OperatorTests {
+    static let token = "admin-token-for-tests"
+    static let auth = [("Authorization", "Bearer \(OperatorTests.token)")]
+
+    @Test func withoutAnAdminTokenTheEndpointsAre404() async throws {
+        try await RunHarness.with(adminToken: nil) { h in
+            let run = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: Self.auth)
+            #expect(run.status == 404)
+            let runs = try await Client.send(h.server.baseURL + "/api/runs", method: .GET, headers: Self.auth)
+            #expect(runs.status == 404)
+        }
+    }
+
+    @Test func aWrongOrMissingTokenIs401() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            for headers in [[], [("Authorization", "Bearer wrong")], [("Authorization", "Bearer \(Self.token)x")],
+                            [("Authorization", Self.token)], [("Authorization", "Basic \(Self.token)")]] {
+                let reply = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: headers)
+                #expect(reply.status == 401)
+                #expect(reply.json["error"] as? String == "admin token missing or wrong")
+            }
+            #expect(h.llm.callCount == 0)
+        }
+    }
+
+    @Test func runNowAnswersTheSummaryAnd409WhileTheLockIsHeld() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            let idle = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: Self.auth)
+            #expect(idle.status == 200)
+            #expect(idle.json["considered"] as? Int == 0)
+            #expect(idle.json["result"] as? String == "completed")
+
+            _ = try await h.deliver()
+            h.server.clock.advance(by: 15)
+            let busyToken = "someone-else"
+            #expect(try await h.server.store.acquireRunLock(token: busyToken, holder: "replica-b:42", ttl: 90, now: h.server.clock.now()) == .acquired)
+            h.server.clock.advance(by: 5)
+            let busy = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: Self.auth)
+            #expect(busy.status == 409)
+            #expect(busy.json["holder"] as? String == "replica-b:42")
+            #expect(busy.json["held_seconds"] as? Double == 5)
+            try await h.server.store.releaseRunLock(token: busyToken)
+
+            let done = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: Self.auth)
+            #expect(done.status == 200)
+            #expect(done.json["groomed"] as? Int == 1)
+            #expect(done.json["run_id"] is Int)
+            #expect(done.json["duration_ms"] is Int)
+        }
+    }
+
+    @Test func aManualRegroomIsQueuedDueNow() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            let reply = try await Client.send(h.server.baseURL + "/api/repos/Codertocat/Hello-World/issues/1/groom", headers: Self.auth)
+            #expect(reply.status == 202)
+            let request = try await h.server.store.groomRequest(IssueKey(repository: RunHarness.repository, number: 1))
+            #expect(request?.forced == true)
+            #expect(request?.dueAt == h.server.clock.now())
+        }
+    }
+
+    @Test func aManualRegroomWithWaitAnswersTheDecisionAndIgnoresTheFingerprint() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            let url = h.server.baseURL + "/api/repos/Codertocat/Hello-World/issues/1/groom?wait=true"
+            let first = try await Client.send(url, headers: Self.auth)
+            #expect(first.status == 200)
+            #expect(first.json["outcome"] as? String == "applied")
+            let labels = first.json["labels"] as? [[String: Any]]
+            #expect(labels?.first?["name"] as? String == "bug")
+            #expect(labels?.first?["confidence"] as? Double == 0.95)
+            #expect(labels?.first?["reason"] as? String == "because")
+            #expect((first.json["written"] as? [String: Any])?["add"] as? [String] == ["bug"])
+            // Forced: the same content is triaged again.
+            let second = try await Client.send(url, headers: Self.auth)
+            #expect(second.status == 200)
+            #expect(h.llm.callCount == 2)
+            #expect(second.json["outcome"] as? String == "no_change")
+        }
+    }
+
+    @Test func aDryRunRegroomNeverWrites() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            let reply = try await Client.send(h.server.baseURL + "/api/repos/Codertocat/Hello-World/issues/1/groom?dry_run=true", headers: Self.auth)
+            #expect(reply.status == 200)
+            #expect(reply.json["dry_run"] as? Bool == true)
+            #expect((reply.json["plan"] as? [String: Any])?["add"] as? [String] == ["bug"])
+            #expect(h.labelWrites.isEmpty)
+            #expect(try await h.server.store.groomRecords(for: IssueKey(repository: RunHarness.repository, number: 1), limit: 1).first?.outcome == .dryRun)
+        }
+    }
+
+    @Test func aRegroomOfAnIssueGitHubDoesNotHaveIs404() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            for suffix in ["", "?wait=true", "?dry_run=true"] {
+                let reply = try await Client.send(h.server.baseURL + "/api/repos/Codertocat/Hello-World/issues/999/groom\(suffix)", headers: Self.auth)
+                #expect(reply.status == 404, "\(suffix)")
+            }
+            #expect(try await h.server.store.pendingRequests().isEmpty)
+        }
+    }
+
+    @Test func runsArePaginatedNewestFirst() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            for _ in 0..<3 { _ = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: Self.auth) }
+            let page = try await Client.send(h.server.baseURL + "/api/runs?limit=2", method: .GET, headers: Self.auth)
+            #expect(page.status == 200)
+            let runs = page.json["runs"] as? [[String: Any]] ?? []
+            #expect(runs.count == 2)
+            let ids = runs.compactMap { $0["run_id"] as? Int }
+            #expect(ids == ids.sorted(by: >))
+            let next = try #require(page.json["next_before"] as? Int)
+            let rest = try await Client.send(h.server.baseURL + "/api/runs?limit=2&before=\(next)", method: .GET, headers: Self.auth)
+            #expect((rest.json["runs"] as? [[String: Any]])?.count == 1)
+            #expect(rest.json["next_before"] == nil)
+            let bad = try await Client.send(h.server.baseURL + "/api/runs?before=abc", method: .GET, headers: Self.auth)
+            #expect(bad.status == 400)
+        }
+    }
+
+    @Test func historyShowsDeliveriesGroomsAndHumanDecisionsNewestFirst() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            _ = try await h.deliver("issues/unlabeled.payload.json")
+            h.server.clock.advance(by: 1)
+            _ = try await h.deliver()
+            h.server.clock.advance(by: 15)
+            _ = try await h.runner().run(trigger: "test")
+            let reply = try await Client.send(h.server.baseURL + "/api/repos/Codertocat/Hello-World/issues/1/history", method: .GET, headers: Self.auth)
+            #expect(reply.status == 200)
+            let deliveries = reply.json["deliveries"] as? [[String: Any]] ?? []
+            #expect(deliveries.compactMap { $0["action"] as? String } == ["edited", "unlabeled"])
+            let grooms = reply.json["grooms"] as? [[String: Any]] ?? []
+            #expect(grooms.count == 1)
+            #expect((reply.json["label_decisions"] as? [[String: Any]])?.first?["label"] as? String == "bug")
+        }
+    }
+
+    @Test func metricsAreValidPrometheusTextAndMoveWithTraffic() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            func scrape() async throws -> [PrometheusText.Sample] {
+                let reply = try await Client.send(h.server.baseURL + "/metrics", method: .GET)
+                #expect(reply.status == 200)
+                #expect(reply.headers["Content-Type"].first?.hasPrefix("text/plain") == true)
+                return try PrometheusText.parse(reply.body).samples
+            }
+            func total(_ samples: [PrometheusText.Sample], _ name: String, _ labels: [String: String] = [:]) -> Double {
+                samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }.map(\.value).reduce(0, +)
+            }
+            let before = try await scrape()
+            _ = try await h.deliver()
+            h.server.clock.advance(by: 15)
+            _ = try await Client.send(h.server.baseURL + "/api/groomer/run", headers: Self.auth)
+            let after = try await scrape()
+            #expect(total(after, "groomer_deliveries_total", ["outcome": "queued"]) >= total(before, "groomer_deliveries_total", ["outcome": "queued"]) + 1)
+            #expect(total(after, "groomer_runs_total") >= total(before, "groomer_runs_total") + 1)
+            #expect(total(after, "groomer_llm_calls_total") >= total(before, "groomer_llm_calls_total") + 1)
+            #expect(total(after, "groomer_llm_tokens_total", ["kind": "prompt"]) >= total(before, "groomer_llm_tokens_total", ["kind": "prompt"]) + 120)
+            #expect(total(after, "groomer_github_requests_total", ["operation": "issues/add-labels"]) >= 1)
+            #expect(total(after, "groomer_label_writes_total", ["kind": "add"]) >= 1)
+            #expect(after.contains { $0.name == "groomer_github_rate_limit_remaining" })
+            #expect(after.contains { $0.name == "groomer_pending_requests" })
+        }
+    }
+
+    @Test func theParserRejectsMalformedExposition() throws {
+        #expect(throws: PrometheusText.Malformed.self) { try PrometheusText.parse("groomer_x{outcome=queued} 1") }
+        #expect(throws: PrometheusText.Malformed.self) { try PrometheusText.parse("groomer x 1") }
+        #expect(throws: PrometheusText.Malformed.self) { try PrometheusText.parse("# TYPE groomer_x countr") }
+        #expect(throws: PrometheusText.Malformed.self) { try PrometheusText.parse("groomer_x{a=\"1\"} one") }
+        let parsed = try PrometheusText.parse("# TYPE a counter\na{b=\"c\\\"d\"} 2 1700000000\n")
+        #expect(parsed.samples == [.init(name: "a", labels: ["b": "c\"d"], value: 2)])
+    }
+}
