@@ -1,0 +1,94 @@
+import Foundation
+import GroomerCore
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac]`.
+@main
+struct GroomerBench {
+    static func main() async throws {
+        let what = CommandLine.arguments.dropFirst().first ?? "all"
+        if what == "transport" || what == "all" { try await transport() }
+        if what == "hmac" || what == "all" { try hmac() }
+    }
+
+    /// Requests per second through the libcurl transport to a local HTTP server, and threads used.
+    static func transport() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        let router = Router()
+        router.get("/labels") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"[{"name":"bug"}]"#)))
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            let threadsBefore = threadCount()
+            let transport = CurlTransport(maxConnections: 16)
+            let url = "http://127.0.0.1:\(port)/labels"
+            for concurrency in [1, 16, 64] {
+                let total = 20_000
+                let started = ContinuousClock.now
+                try await withThrowingTaskGroup(of: Void.self) { requests in
+                    for index in 0..<total {
+                        if index >= concurrency { try await requests.next() }
+                        requests.addTask { _ = try await transport.send(OutgoingRequest(method: "GET", url: url)) }
+                    }
+                    try await requests.waitForAll()
+                }
+                let seconds = Double((ContinuousClock.now - started) / .milliseconds(1)) / 1000
+                print(String(format: "transport: %5d GETs, %2d in flight: %7.0f requests/s", total, concurrency, Double(total) / seconds))
+            }
+            print("transport: threads in the process \(threadsBefore) before the transport, \(threadCount()) after (one libcurl thread serves every transfer)")
+            transport.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// HMAC-SHA256 of a 25 MiB body: groomer's verifier against `openssl dgst` on the same bytes.
+    static func hmac() throws {
+        let size = 25 * 1024 * 1024
+        let body = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let secrets = WebhookSecrets(["bench-secret"])
+        var best = Double.infinity
+        var header = ""
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            header = secrets.sign(body)
+            best = min(best, Double((ContinuousClock.now - started) / .microseconds(1)) / 1000)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("groomer-bench-\(UUID().uuidString)")
+        try body.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var opensslBest = Double.infinity
+        var opensslHex = ""
+        for _ in 0..<5 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = ["dgst", "-sha256", "-hmac", "bench-secret", file.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            let started = ContinuousClock.now
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            opensslBest = min(opensslBest, Double((ContinuousClock.now - started) / .microseconds(1)) / 1000)
+            opensslHex = String(decoding: output, as: UTF8.self).split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        }
+        print(String(format: "hmac: 25 MiB in %.1f ms (groomer) vs %.1f ms (openssl dgst, process included): ratio %.2f; digests %@",
+                     best, opensslBest, best / opensslBest, header == "sha256=" + opensslHex ? "agree" : "DIFFER"))
+    }
+
+    static func threadCount() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("Threads:") }.flatMap { Int($0.split(separator: "\t").last ?? "") } ?? 0
+    }
+}
