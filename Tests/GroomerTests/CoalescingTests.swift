@@ -15,9 +15,9 @@ import Testing
         }
     }
 
-    @Test func aBurstOf200DeliveriesFor10IssuesLeaves10PendingRequests() async throws {
+    @Test(arguments: Backend.all) func aBurstOf200DeliveriesFor10IssuesLeaves10PendingRequests(_ backend: Backend) async throws {
         let payloads = try (1...10).map { try Self.payload(issue: $0) }
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let start = server.clock.now()
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<200 {
@@ -47,10 +47,10 @@ import Testing
         }
     }
 
-    @Test func dueTimeMovesWithEachEventButNeverPastTheMaximumWait() async throws {
+    @Test(arguments: Backend.all) func dueTimeMovesWithEachEventButNeverPastTheMaximumWait(_ backend: Backend) async throws {
         let payload = try Self.payload(issue: 7)
         let key = IssueKey(repository: "Codertocat/Hello-World", number: 7)
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let first = server.clock.now()
             _ = try await Client.deliver(payload, event: "issues", to: server.webhookURL)
             #expect(try await server.store.groomRequest(key)?.dueAt == first + 15)
@@ -70,13 +70,13 @@ import Testing
         }
     }
 
-    @Test func perRepositoryDebounceComesFromTheConfiguration() async throws {
+    @Test(arguments: Backend.all) func perRepositoryDebounceComesFromTheConfiguration(_ backend: Backend) async throws {
         let configuration = try ConfigurationFile.parse("""
             debounce: { quiet_seconds: 30, max_wait_seconds: 60 }
             repositories:
               "octo-org/fast": { debounce: { quiet_seconds: 2 } }
             """, source: "test.yaml")
-        try await TestServer.with(configuration: configuration) { server in
+        try await TestServer.with(backend: backend, configuration: configuration) { server in
             let now = server.clock.now()
             _ = try await Client.deliver(try Self.payload(issue: 1), event: "issues", to: server.webhookURL)
             _ = try await Client.deliver(try Self.payload(issue: 1, repository: "octo-org/fast"), event: "issues", to: server.webhookURL)

@@ -5,11 +5,13 @@ import Testing
 /// SPEC §2.1 against the real recorded payloads, over real HTTP.
 @Suite struct EventMappingTests {
     let issue1 = IssueKey(repository: "Codertocat/Hello-World", number: 1)
+    /// The backend of the tests parameterised by something else; the rest take both.
+    let backend = Backend.sqlite
 
     @Test(arguments: ["issues/opened.payload.json", "issues/reopened.payload.json", "issues/edited.payload.json",
                       "issues/opened.with-empty-body.payload.json"])
     func issueActivityQueuesAGroomRequest(_ fixture: String) async throws {
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(try Fixtures.payload(fixture), event: "issues", to: server.webhookURL)
             #expect(reply.status == 202)
             let request = try await server.store.groomRequest(issue1)
@@ -18,29 +20,29 @@ import Testing
         }
     }
 
-    @Test func aHumanCommentOnAnIssueQueuesAGroomRequest() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: Backend.all) func aHumanCommentOnAnIssueQueuesAGroomRequest(_ backend: Backend) async throws {
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(try Fixtures.payload("issue_comment/created.payload.json"), event: "issue_comment", to: server.webhookURL)
             #expect(reply.status == 202)
             #expect(try await server.store.groomRequest(issue1)?.status == .pending)
         }
     }
 
-    @Test func editedCommentsAreIgnored() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: Backend.all) func editedCommentsAreIgnored(_ backend: Backend) async throws {
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(try Fixtures.payload("issue_comment/edited.payload.json"), event: "issue_comment", to: server.webhookURL)
             #expect(reply.status == 200)
             #expect(reply.json["ignored"] != nil)
         }
     }
 
-    @Test func aCommentOnAPullRequestIsIgnored() async throws {
+    @Test(arguments: Backend.all) func aCommentOnAPullRequestIsIgnored(_ backend: Backend) async throws {
         let onPullRequest = try Fixtures.payload("issue_comment/created.payload.json") { payload in
             var issue = payload["issue"] as! [String: Any]
             issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
             payload["issue"] = issue
         }
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(onPullRequest, event: "issue_comment", to: server.webhookURL)
             #expect(reply.status == 200)
             #expect(reply.json["ignored"] as? String == "comment on a pull request")
@@ -48,19 +50,19 @@ import Testing
         }
     }
 
-    @Test func aBotsCommentIsIgnored() async throws {
+    @Test(arguments: Backend.all) func aBotsCommentIsIgnored(_ backend: Backend) async throws {
         let byBot = try Fixtures.payload("issue_comment/created.payload.json") { payload in
             payload["sender"] = ["login": "dependabot[bot]", "type": "Bot", "id": 49699333]
         }
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(byBot, event: "issue_comment", to: server.webhookURL)
             #expect(reply.status == 200)
             #expect(try await server.store.groomRequest(issue1) == nil)
         }
     }
 
-    @Test func aHumanLabelChangeIsRememberedAndNotGroomed() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: Backend.all) func aHumanLabelChangeIsRememberedAndNotGroomed(_ backend: Backend) async throws {
+        try await TestServer.with(backend: backend) { server in
             let added = try await Client.deliver(try Fixtures.payload("issues/labeled.payload.json"), event: "issues", to: server.webhookURL)
             #expect(added.status == 200)
             #expect(added.json["label"] as? String == "bug")
@@ -78,7 +80,7 @@ import Testing
         let byBot = try Fixtures.payload("issues/unlabeled.payload.json") { payload in
             payload["sender"] = ["login": login, "type": type, "id": 1]
         }
-        try await TestServer.with(botLogin: "groomer-bot") { server in
+        try await TestServer.with(backend: backend, botLogin: "groomer-bot") { server in
             let reply = try await Client.deliver(byBot, event: "issues", to: server.webhookURL)
             #expect(reply.status == 200)
             #expect((reply.json["ignored"] as? String)?.hasPrefix("label change by a bot") == true)
@@ -89,7 +91,7 @@ import Testing
     @Test(arguments: ["closed", "deleted", "transferred"])
     func anIssueThatLeavesCancelsItsPendingRequest(_ action: String) async throws {
         let leaving = try Fixtures.payload("issues/deleted.payload.json") { $0["action"] = action }
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             _ = try await Client.deliver(try Fixtures.payload("issues/opened.payload.json"), event: "issues", to: server.webhookURL)
             let reply = try await Client.deliver(leaving, event: "issues", to: server.webhookURL)
             #expect(reply.status == 200)
@@ -107,7 +109,7 @@ import Testing
 
     @Test(arguments: [("push", "push/payload.json"), ("pull_request", "pull_request/opened.payload.json")])
     func otherEventsAreIgnored(event: String, fixture: String) async throws {
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(try Fixtures.payload(fixture), event: event, to: server.webhookURL)
             #expect(reply.status == 200)
             #expect(reply.json["ignored"] as? String == "event \(event) does not lead to a groom")
@@ -115,22 +117,22 @@ import Testing
         }
     }
 
-    @Test func anIssueThatIsAPullRequestIsIgnored() async throws {
+    @Test(arguments: Backend.all) func anIssueThatIsAPullRequestIsIgnored(_ backend: Backend) async throws {
         let pullRequestIssue = try Fixtures.payload("issues/opened.payload.json") { payload in
             var issue = payload["issue"] as! [String: Any]
             issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
             payload["issue"] = issue
         }
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(pullRequestIssue, event: "issues", to: server.webhookURL)
             #expect(reply.status == 200)
             #expect(reply.json["ignored"] as? String == "issue is a pull request")
         }
     }
 
-    @Test func otherIssueActionsAreIgnored() async throws {
+    @Test(arguments: Backend.all) func otherIssueActionsAreIgnored(_ backend: Backend) async throws {
         let assigned = try Fixtures.payload("issues/opened.payload.json") { $0["action"] = "assigned" }
-        try await TestServer.with { server in
+        try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(assigned, event: "issues", to: server.webhookURL)
             #expect(reply.status == 200)
             #expect(reply.json["ignored"] as? String == "issues action assigned does not lead to a groom")

@@ -6,8 +6,8 @@ import Testing
 @Suite struct RunTests {
     let key1 = IssueKey(repository: RunHarness.repository, number: 1)
 
-    @Test func aBurstOf100DeliveriesFor5IssuesCostsFiveLLMCallsAndAtMostFivePosts() async throws {
-        try await RunHarness.with(issues: [1, 2, 3, 4, 5]) { h in
+    @Test(arguments: Backend.all) func aBurstOf100DeliveriesFor5IssuesCostsFiveLLMCallsAndAtMostFivePosts(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [1, 2, 3, 4, 5]) { h in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<100 { group.addTask { try await h.deliver(issue: index % 5 + 1).status } }
                 for try await status in group { #expect(status == 202) }
@@ -37,8 +37,8 @@ import Testing
         }
     }
 
-    @Test func anUnchangedIssueCostsNoLLMCallAndAnEditCostsOne() async throws {
-        try await RunHarness.with { h in
+    @Test(arguments: Backend.all) func anUnchangedIssueCostsNoLLMCallAndAnEditCostsOne(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend) { h in
             let runner = h.runner()
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
@@ -59,8 +59,8 @@ import Testing
         }
     }
 
-    @Test func aLabelAHumanRemovedIsNeverReAddedEvenWhenTheModelProposesIt() async throws {
-        try await RunHarness.with { h in
+    @Test(arguments: Backend.all) func aLabelAHumanRemovedIsNeverReAddedEvenWhenTheModelProposesIt(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend) { h in
             // The receiver records the human's removal of `bug`.
             let removal = try await h.deliver("issues/unlabeled.payload.json")
             #expect(removal.status == 200)
@@ -75,8 +75,8 @@ import Testing
         }
     }
 
-    @Test func aHumanRemovalKnownOnlyFromTheIssueEventsIsHonoured() async throws {
-        try await RunHarness.with(issues: [2]) { h in
+    @Test(arguments: Backend.all) func aHumanRemovalKnownOnlyFromTheIssueEventsIsHonoured(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [2]) { h in
             h.github.humanLabelChange(RunHarness.repository, 2, label: "bug", added: true, actor: "maintainer")
             h.github.humanLabelChange(RunHarness.repository, 2, label: "bug", added: false, actor: "maintainer")
             _ = try await h.deliver(issue: 2)
@@ -88,9 +88,9 @@ import Testing
         }
     }
 
-    @Test func aLabelAHumanAddedIsNeverRemovedButTheGroomersOwnMayBe() async throws {
+    @Test(arguments: Backend.all) func aLabelAHumanAddedIsNeverRemovedButTheGroomersOwnMayBe(_ backend: Backend) async throws {
         let configuration = try RunHarness.configuration("remove_labels: true\n")
-        try await RunHarness.with(configuration: configuration) { h in
+        try await RunHarness.with(backend: backend, configuration: configuration) { h in
             let runner = h.runner()
             h.llm.script([.content(RunHarness.answer([("documentation", 0.9)]))])
             _ = try await h.deliver()
@@ -113,8 +113,8 @@ import Testing
         }
     }
 
-    @Test func removalIsOffByDefault() async throws {
-        try await RunHarness.with { h in
+    @Test(arguments: Backend.all) func removalIsOffByDefault(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend) { h in
             let runner = h.runner()
             h.llm.script([.content(RunHarness.answer([("documentation", 0.9)])), .content(RunHarness.answer([]))])
             _ = try await h.deliver()
@@ -129,9 +129,9 @@ import Testing
         }
     }
 
-    @Test func dryRunWritesNothingAndRecordsThePlan() async throws {
+    @Test(arguments: Backend.all) func dryRunWritesNothingAndRecordsThePlan(_ backend: Backend) async throws {
         let dryRun = try ConfigurationFile.parse("dry_run: true\nlabels: [bug, enhancement]\n", source: "test.yaml")
-        try await RunHarness.with(configuration: dryRun) { h in
+        try await RunHarness.with(backend: backend, configuration: dryRun) { h in
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
             let outcome = try await h.runner().run(trigger: "test")
@@ -144,8 +144,8 @@ import Testing
         }
     }
 
-    @Test func modelFailuresEndAsRecordedOutcomesAndNothingOutsideTheCandidatesIsWritten() async throws {
-        try await RunHarness.with(issues: [1, 2, 3, 4]) { h in
+    @Test(arguments: Backend.all) func modelFailuresEndAsRecordedOutcomesAndNothingOutsideTheCandidatesIsWritten(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [1, 2, 3, 4]) { h in
             let runner = h.runner(llmAttempts: 2)
             // Issue 1: 500s past the bound. Issue 2: malformed JSON. Issue 3: labels outside the set.
             // Issue 4: a body that tells the model to add `security` and ignore its instructions.
@@ -196,8 +196,8 @@ import Testing
         }
     }
 
-    @Test func aRequestArrivingDuringItsGroomStaysPendingForALaterRun() async throws {
-        try await RunHarness.with { h in
+    @Test(arguments: Backend.all) func aRequestArrivingDuringItsGroomStaysPendingForALaterRun(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend) { h in
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
             // The model answers slowly; meanwhile a new event arrives.
@@ -215,8 +215,8 @@ import Testing
         }
     }
 
-    @Test func twoRunnersAtOnceOneGroomsTheOtherIsBusy() async throws {
-        try await RunHarness.with { h in
+    @Test(arguments: Backend.all) func twoRunnersAtOnceOneGroomsTheOtherIsBusy(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend) { h in
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
             h.llm.script([.hang])  // keeps the first run inside its lock
@@ -225,7 +225,11 @@ import Testing
             async let running = first.run(trigger: "test")
             while h.llm.callCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
             let busy = try await second.run(trigger: "test")
-            #expect(busy == .busy(holder: "first", since: h.server.clock.now()))
+            guard case .busy(let holder, _) = busy else {
+                Issue.record("the second runner must report busy, got \(busy)")
+                return
+            }
+            #expect(holder == "first")
             _ = try await running
         }
     }

@@ -43,8 +43,10 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             let store = try await SQLiteStore(path: path, durability: durability)
             try await store.migrate()
             return store
-        case .postgres:
-            throw StoreError(.invalid, "this build has no PostgreSQL backend; use sqlite:PATH")
+        case .postgres(let url):
+            let store = try await PostgresStore(url: url)
+            try await store.migrate()
+            return store
         }
     }
 

@@ -25,7 +25,7 @@ struct RunHarness: Sendable {
                                     source: "test.yaml")
     }
 
-    static func with<T: Sendable>(configuration: GroomerConfiguration? = nil, issues: [Int] = [1], adminToken: String? = nil,
+    static func with<T: Sendable>(backend: Backend = .sqlite, configuration: GroomerConfiguration? = nil, issues: [Int] = [1], adminToken: String? = nil,
                                   _ body: @Sendable (RunHarness) async throws -> T) async throws -> T {
         let configuration = try configuration ?? Self.configuration()
         return try await FakeGitHub.with({ github in
@@ -41,7 +41,7 @@ struct RunHarness: Sendable {
                     return GroomerServer.Extras(operatorRoutes: OperatorRoutes(runner: runner, store: store), adminToken: adminToken,
                                                 metrics: TestMetrics.registry)
                 }
-                return try await TestServer.with(configuration: configuration, extras: extras) { server in
+                return try await TestServer.with(backend: backend, configuration: configuration, extras: extras) { server in
                     try await body(RunHarness(server: server, github: github, llm: llm, configuration: configuration))
                 }
             }

@@ -21,6 +21,7 @@ struct TestServer {
 
     /// Runs `body` against a server on a fresh SQLite store, then shuts the server down.
     static func with<T: Sendable>(
+        backend: Backend = .sqlite,
         store givenStore: (any GroomerStore)? = nil,
         configuration: GroomerConfiguration = GroomerConfiguration(),
         secrets: [String] = [TestServer.secret],
@@ -35,9 +36,7 @@ struct TestServer {
         if let given = givenStore {
             store = given
         } else {
-            let sqlite = try await SQLiteStore(path: directory.appendingPathComponent("groomer.sqlite").path)
-            try await sqlite.migrate()
-            store = sqlite
+            store = try await backend.makeStore(in: directory)
         }
         let clock = ManualClock()
         let keys = WebhookSecrets(secrets)

@@ -15,19 +15,9 @@ enum SQLiteStatements {
          .integer(d.receivedAt.epochMilliseconds), .text(d.outcome.rawValue), .optional(d.reason)]
     }
 
-    static let deliveryColumns = """
-        hook_id, guid, event, action, repository, issue_number, sender, installation_id, received_at, outcome, reason
-        """
 
-    static let selectDelivery = "SELECT \(deliveryColumns) FROM deliveries WHERE hook_id = ? AND guid = ?"
+    static let selectDelivery = "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE hook_id = ? AND guid = ?"
 
-    static func delivery(_ row: SQLRow) -> DeliveryRecord {
-        DeliveryRecord(
-            hookID: row.string(0) ?? "", guid: row.string(1) ?? "", event: row.string(2) ?? "",
-            action: row.string(3), repository: row.string(4), issueNumber: row.int(5), sender: row.string(6),
-            installationID: row.int64(7), receivedAt: Date(epochMilliseconds: row.int64(8) ?? 0),
-            outcome: DeliveryOutcome(rawValue: row.string(9) ?? "") ?? .ignored, reason: row.string(10))
-    }
 
     /// SPEC §3 in one atomic upsert. ?1 repository, ?2 issue, ?3 event time, ?4 quiet, ?5 max wait,
     /// ?6 installation, ?7 snapshot. A pending row keeps its first event and moves its due time;
@@ -52,7 +42,7 @@ enum SQLiteStatements {
             installation_id = COALESCE(excluded.installation_id, installation_id),
             snapshot = COALESCE(excluded.snapshot, snapshot),
             updated_at = excluded.updated_at
-        RETURNING \(requestColumns)
+        RETURNING \(StoreRows.requestColumns)
         """
 
     static let cancelRequest = """
@@ -60,30 +50,11 @@ enum SQLiteStatements {
         WHERE repository = ? AND issue_number = ? AND status = 'pending'
         """
 
-    static let requestColumns = """
-        repository, issue_number, status, first_event_at, last_event_at, due_at, events, version, forced,
-        attempts, last_error, installation_id, snapshot
-        """
 
-    static let selectRequest = "SELECT \(requestColumns) FROM groom_requests WHERE repository = ? AND issue_number = ?"
+    static let selectRequest = "SELECT \(StoreRows.requestColumns) FROM groom_requests WHERE repository = ? AND issue_number = ?"
 
-    static let selectPending = "SELECT \(requestColumns) FROM groom_requests WHERE status = 'pending' ORDER BY due_at, repository, issue_number"
+    static let selectPending = "SELECT \(StoreRows.requestColumns) FROM groom_requests WHERE status = 'pending' ORDER BY due_at, repository, issue_number"
 
-    static func request(_ row: SQLRow) -> GroomRequest {
-        GroomRequest(
-            key: IssueKey(repository: row.string(0) ?? "", number: row.int(1) ?? 0),
-            status: RequestStatus(rawValue: row.string(2) ?? "") ?? .pending,
-            firstEventAt: Date(epochMilliseconds: row.int64(3) ?? 0),
-            lastEventAt: Date(epochMilliseconds: row.int64(4) ?? 0),
-            dueAt: Date(epochMilliseconds: row.int64(5) ?? 0),
-            events: row.int(6) ?? 0,
-            version: row.int64(7) ?? 0,
-            forced: (row.int64(8) ?? 0) != 0,
-            attempts: row.int(9) ?? 0,
-            lastError: row.string(10),
-            installationID: row.int64(11),
-            snapshot: row.string(12).flatMap { try? JSONDecoder().decode(IssueSnapshot.self, from: Data($0.utf8)) })
-    }
 
     static let insertLabelDecision = """
         INSERT INTO label_decisions (repository, issue_number, label, change, actor, decided_at, delivery_guid)
@@ -95,13 +66,6 @@ enum SQLiteStatements {
         WHERE repository = ? AND issue_number = ? ORDER BY decided_at, id
         """
 
-    static func labelDecision(_ row: SQLRow, key: IssueKey) -> LabelDecision {
-        LabelDecision(
-            issue: key, label: row.string(0) ?? "",
-            change: LabelDecision.Change(rawValue: row.string(1) ?? "") ?? .added,
-            actor: row.string(2) ?? "", decidedAt: Date(epochMilliseconds: row.int64(3) ?? 0),
-            deliveryGUID: row.string(4))
-    }
 
     static let upsertHook = """
         INSERT INTO webhook_hooks (hook_id, first_ping_at, last_ping_at) VALUES (?1, ?2, ?2)

@@ -40,12 +40,12 @@ extension SQLiteStore {
     public func dueRequests(now: Date, limit: Int) async throws -> [GroomRequest] {
         try await withConnection { db in
             try db.query("""
-                SELECT \(SQLiteStatements.requestColumns) FROM groom_requests r
+                SELECT \(StoreRows.requestColumns) FROM groom_requests r
                 WHERE status = 'pending' AND due_at <= ?1
                   AND NOT EXISTS (SELECT 1 FROM issue_leases l WHERE l.repository = r.repository
                                   AND l.issue_number = r.issue_number AND l.expires_at > ?1)
                 ORDER BY due_at, repository, issue_number LIMIT ?2
-                """, [.integer(now.epochMilliseconds), .integer(Int64(limit))]).rows.map(SQLiteStatements.request)
+                """, [.integer(now.epochMilliseconds), .integer(Int64(limit))]).rows.map(StoreRows.request)
         }
     }
 
@@ -110,10 +110,10 @@ extension SQLiteStore {
                     events = CASE WHEN status = 'pending' THEN events + 1 ELSE 1 END,
                     attempts = 0, last_error = NULL, forced = 1, status = 'pending', version = version + 1,
                     installation_id = COALESCE(excluded.installation_id, installation_id), updated_at = excluded.updated_at
-                RETURNING \(SQLiteStatements.requestColumns)
+                RETURNING \(StoreRows.requestColumns)
                 """, [.text(key.repository), .integer(Int64(key.number)), .integer(now.epochMilliseconds), .optional(installationID)]).rows
             guard let row = rows.first else { throw StoreError(.invalid, "forced request was not written") }
-            return SQLiteStatements.request(row)
+            return StoreRows.request(row)
         }
     }
 

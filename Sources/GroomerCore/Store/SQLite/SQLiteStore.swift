@@ -68,11 +68,11 @@ public final class SQLiteStore: GroomerStore {
                         .integer(coalescing.quietMilliseconds), .integer(coalescing.maxWaitMilliseconds),
                         .optional(installationID), .optional(snapshot.map { CompactJSON.string($0) }),
                     ]).rows
-                    return .recorded(.queued, request: rows.first.map(SQLiteStatements.request))
+                    return .recorded(.queued, request: rows.first.map(StoreRows.request))
                 case .cancel(let key, _):
                     try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))])
                     let rows = try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
-                    return .recorded(.cancelled, request: rows.first.map(SQLiteStatements.request))
+                    return .recorded(.cancelled, request: rows.first.map(StoreRows.request))
                 case .labelDecision(let decision):
                     try db.query(SQLiteStatements.insertLabelDecision, [
                         .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
@@ -94,16 +94,16 @@ public final class SQLiteStore: GroomerStore {
 
     public func delivery(hookID: String, guid: String) async throws -> DeliveryRecord? {
         try await withConnection { db in
-            try db.query(SQLiteStatements.selectDelivery, [.text(hookID), .text(guid)]).rows.first.map(SQLiteStatements.delivery)
+            try db.query(SQLiteStatements.selectDelivery, [.text(hookID), .text(guid)]).rows.first.map(StoreRows.delivery)
         }
     }
 
     public func deliveries(for key: IssueKey, limit: Int) async throws -> [DeliveryRecord] {
         try await withConnection { db in
             try db.query("""
-                SELECT \(SQLiteStatements.deliveryColumns) FROM deliveries WHERE repository = ? AND issue_number = ?
+                SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE repository = ? AND issue_number = ?
                 ORDER BY received_at DESC LIMIT ?
-                """, [.text(key.repository), .integer(Int64(key.number)), .integer(Int64(limit))]).rows.map(SQLiteStatements.delivery)
+                """, [.text(key.repository), .integer(Int64(key.number)), .integer(Int64(limit))]).rows.map(StoreRows.delivery)
         }
     }
 
@@ -113,20 +113,20 @@ public final class SQLiteStore: GroomerStore {
 
     public func groomRequest(_ key: IssueKey) async throws -> GroomRequest? {
         try await withConnection { db in
-            try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows.first.map(SQLiteStatements.request)
+            try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows.first.map(StoreRows.request)
         }
     }
 
     public func pendingRequests() async throws -> [GroomRequest] {
         try await withConnection { db in
-            try db.query(SQLiteStatements.selectPending).rows.map(SQLiteStatements.request)
+            try db.query(SQLiteStatements.selectPending).rows.map(StoreRows.request)
         }
     }
 
     public func labelDecisions(for key: IssueKey) async throws -> [LabelDecision] {
         try await withConnection { db in
             try db.query(SQLiteStatements.selectLabelDecisions, [.text(key.repository), .integer(Int64(key.number))])
-                .rows.map { SQLiteStatements.labelDecision($0, key: key) }
+                .rows.map { StoreRows.labelDecision($0, key: key) }
         }
     }
 
