@@ -15,7 +15,7 @@ public final class GroomerScheduler: Service, Sendable {
     /// Deliveries older than this are pruned (SPEC §8).
     private let retention: TimeInterval
 
-    public init(runner: GroomerRunner, store: any GroomerStore, logger: Logger, pollInterval: Duration = .seconds(30),
+    public init(runner: GroomerRunner, store: any GroomerStore, logger: Logger, pollInterval: Duration = .seconds(5),
                 retention: TimeInterval = 7 * 86_400) {
         self.runner = runner
         self.store = store
