@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The source of "now" for everything that stamps or schedules: injected so tests control time.
 public protocol GroomerClock: Sendable {
@@ -12,17 +13,16 @@ public struct SystemClock: GroomerClock {
 }
 
 /// A clock that only moves when told to; for tests and deterministic replays.
-public final class ManualClock: GroomerClock, @unchecked Sendable {  // @unchecked: `current` is guarded by `lock`
-    private let lock = NSLock()
-    private var current: Date
+public final class ManualClock: GroomerClock {
+    private let current: Mutex<Date>
 
-    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = start }
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
 
-    public func now() -> Date { lock.withLock { current } }
+    public func now() -> Date { current.withLock { $0 } }
 
-    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+    public func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
 
-    public func set(_ date: Date) { lock.withLock { current = date } }
+    public func set(_ date: Date) { current.withLock { $0 = date } }
 }
 
 extension Date {
