@@ -139,6 +139,22 @@ import Testing
         }
     }
 
+    @Test func theIssueCopyIsCutToGitHubsOwnLimits() throws {
+        let huge = try Fixtures.payload("issues/opened.payload.json") { payload in
+            var issue = payload["issue"] as! [String: Any]
+            issue["title"] = String(repeating: "t", count: 5_000)
+            issue["body"] = String(repeating: "b", count: 200_000)
+            payload["issue"] = issue
+        }
+        let mapped = EventMapper().map(event: "issues", payload: huge, guid: "g", receivedAt: Date())
+        guard case .groom(_, _, let snapshot?) = mapped.effect else {
+            Issue.record("expected a groom request, got \(mapped.effect)")
+            return
+        }
+        #expect(snapshot.title.count == 1_024)
+        #expect(snapshot.body.count == 65_536)
+    }
+
     @Test func botDetectionFollowsTheSpec() {
         let mapper = EventMapper(botLogin: "triage-bot")
         #expect(mapper.isBot(login: "anyone", type: "Bot"))

@@ -156,6 +156,16 @@ import Testing
         }
     }
 
+    @Test func aPingWithoutHookIDInItsPayloadTakesTheHeaders() async throws {
+        try await TestServer.with { server in
+            let reply = try await Client.deliver(Data(#"{"zen":"Keep it logically awesome."}"#.utf8), event: "ping", to: server.webhookURL, hookID: "77")
+            #expect(reply.status == 200)
+            #expect(reply.json["hook_id"] as? String == "77")
+            let bare = try await Client.deliver(Data(#"{"zen":"x"}"#.utf8), event: "ping", to: server.webhookURL, hookID: nil)
+            #expect(bare.status == 400)
+        }
+    }
+
     @Test func redeliveredGUIDIsRecordedOnce() async throws {
         try await TestServer.with { server in
             let first = try await Client.deliver(opened, event: "issues", to: server.webhookURL, guid: "same-guid")

@@ -10,7 +10,8 @@ public struct EventMapper: Sendable {
     }
 
     /// Maps one delivery. Never throws: unusable input becomes `.reject` with a reason.
-    public func map(event: String, payload: Data, guid: String, receivedAt: Date) -> MappedDelivery {
+    /// - Parameter hookID: the `X-GitHub-Hook-ID` header, which identifies a ping's hook when its payload does not.
+    public func map(event: String, payload: Data, guid: String, receivedAt: Date, hookID: String = "") -> MappedDelivery {
         let decoded: WebhookPayload
         do {
             decoded = try JSONDecoder().decode(WebhookPayload.self, from: payload)
@@ -27,7 +28,7 @@ public struct EventMapper: Sendable {
             installationID: decoded.installation?.id,
             effect: .ignore(reason: "")
         )
-        mapped.effect = effect(event: event, payload: decoded, guid: guid, receivedAt: receivedAt)
+        mapped.effect = effect(event: event, payload: decoded, guid: guid, receivedAt: receivedAt, hookID: hookID)
         return mapped
     }
 
@@ -40,11 +41,12 @@ public struct EventMapper: Sendable {
         return false
     }
 
-    private func effect(event: String, payload: WebhookPayload, guid: String, receivedAt: Date) -> DeliveryEffect {
+    private func effect(event: String, payload: WebhookPayload, guid: String, receivedAt: Date, hookID: String) -> DeliveryEffect {
         switch event {
         case "ping":
-            guard let id = payload.hookID ?? payload.hook?.id else { return .reject(reason: "ping payload lacks hook_id") }
-            return .ping(hookID: String(id))
+            if let id = payload.hookID ?? payload.hook?.id { return .ping(hookID: String(id)) }
+            guard !hookID.isEmpty else { return .reject(reason: "ping payload lacks hook_id") }
+            return .ping(hookID: hookID)
         case "issues":
             return issuesEffect(payload, guid: guid, receivedAt: receivedAt)
         case "issue_comment":
@@ -120,11 +122,16 @@ public struct EventMapper: Sendable {
         return .success(IssueKey(repository: repository, number: number))
     }
 
+    /// GitHub's own limits on an issue's title and body; a payload claiming more is cut, so one
+    /// delivery cannot make every later upsert of its request heavy.
+    static let maximumTitleLength = 1_024
+    static let maximumBodyLength = 65_536
+
     private func snapshot(_ issue: WebhookPayload.IssuePayload?) -> IssueSnapshot? {
         guard let issue else { return nil }
         return IssueSnapshot(
-            title: issue.title ?? "",
-            body: issue.body ?? "",
+            title: String((issue.title ?? "").prefix(Self.maximumTitleLength)),
+            body: String((issue.body ?? "").prefix(Self.maximumBodyLength)),
             state: issue.state ?? "open",
             locked: issue.locked ?? false,
             labels: (issue.labels ?? []).compactMap { label in label.name.map { LabelInfo(name: $0, description: label.description) } },

@@ -32,7 +32,7 @@ public struct WebhookIntake: Sendable {
     /// - Throws: `StoreError` when the store cannot commit (the caller answers 503).
     public func accept(event: String, guid: String, hookID: String, payload: Data, logger: Logger) async throws -> Outcome {
         let receivedAt = clock.now()
-        let mapped = mapper.map(event: event, payload: payload, guid: guid, receivedAt: receivedAt)
+        let mapped = mapper.map(event: event, payload: payload, guid: guid, receivedAt: receivedAt, hookID: hookID)
         let delivery = DeliveryRecord(hookID: hookID, guid: guid, event: event, mapped: mapped, receivedAt: receivedAt)
         let coalescing = configuration.policy(for: mapped.repository ?? "").debounce
         let result = try await store.ingest(delivery, effect: mapped.effect, coalescing: coalescing)
