@@ -205,7 +205,11 @@ import Testing
             h.github.inject(.delay(.milliseconds(800)), method: "GET", pathContains: "/labels", count: 1)
             let runner = h.runner()
             async let run = runner.run(trigger: "test")
-            try await Task.sleep(for: .milliseconds(300))
+            // Once the (slow) label read has reached GitHub, the groom is under way: deliver then.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !h.github.requests.contains(where: { $0.path.hasSuffix("/labels") && $0.method == "GET" }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             _ = try await h.deliver()
             let first = try await run
             #expect(first.summary?.groomed == 1)
