@@ -37,11 +37,7 @@ import Testing
     }
 
     @Test(arguments: Backend.all) func aCommentOnAPullRequestIsIgnored(_ backend: Backend) async throws {
-        let onPullRequest = try Fixtures.payload("issue_comment/created.payload.json") { payload in
-            var issue = payload["issue"] as! [String: Any]
-            issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
-            payload["issue"] = issue
-        }
+        let onPullRequest = try Fixtures.payloadOnAPullRequest("issue_comment/created.payload.json")
         try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(onPullRequest, event: "issue_comment", to: server.webhookURL)
             #expect(reply.status == 200)
@@ -118,11 +114,7 @@ import Testing
     }
 
     @Test(arguments: Backend.all) func anIssueThatIsAPullRequestIsIgnored(_ backend: Backend) async throws {
-        let pullRequestIssue = try Fixtures.payload("issues/opened.payload.json") { payload in
-            var issue = payload["issue"] as! [String: Any]
-            issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
-            payload["issue"] = issue
-        }
+        let pullRequestIssue = try Fixtures.payloadOnAPullRequest("issues/opened.payload.json")
         try await TestServer.with(backend: backend) { server in
             let reply = try await Client.deliver(pullRequestIssue, event: "issues", to: server.webhookURL)
             #expect(reply.status == 200)

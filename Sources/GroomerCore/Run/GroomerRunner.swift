@@ -86,7 +86,7 @@ public struct GroomerRunner: Sendable {
         }
         try await store.finishRun(runID, summary: summary, now: clock.now())
         GroomerMetrics.run(result: summary.result)
-        if let pending = try? await store.pendingRequests().count { GroomerMetrics.pendingRequests(pending) }
+        if let pending = try? await store.pendingRequestCount() { GroomerMetrics.pendingRequests(pending) }
         logger.info("run finished", metadata: ["run": "\(runID)", "groomed": "\(summary.groomed)", "skipped": "\(summary.skipped)",
                                                "failed": "\(summary.failed)", "result": "\(summary.result)"])
         return .completed(runID: runID, summary: summary, records: done.sorted { $0.key.description < $1.key.description })

@@ -118,6 +118,8 @@ public protocol GroomerStore: RunStore {
     func groomRequest(_ key: IssueKey) async throws -> GroomRequest?
     /// Requests with status `pending`, earliest due first.
     func pendingRequests() async throws -> [GroomRequest]
+    /// How many requests are pending (the gauge), without reading them.
+    func pendingRequestCount() async throws -> Int
     /// Human label decisions on one issue, oldest first.
     func labelDecisions(for key: IssueKey) async throws -> [LabelDecision]
     /// Throws unless the store answers and its schema is current (readiness).

@@ -43,4 +43,18 @@ enum StoreRows {
             actor: row.string(2) ?? "", decidedAt: Date(epochMilliseconds: row.int64(3) ?? 0),
             deliveryGUID: row.string(4))
     }
+
+    static let runColumns = "id, holder, trigger, started_at, finished_at, result, considered, groomed, skipped, failed"
+
+    static func run(_ row: SQLRow) -> RunRecord {
+        RunRecord(id: row.int64(0) ?? 0, holder: row.string(1) ?? "", trigger: row.string(2) ?? "",
+                  startedAt: Date(epochMilliseconds: row.int64(3) ?? 0), finishedAt: row.int64(4).map(Date.init(epochMilliseconds:)),
+                  summary: RunSummary(result: row.string(5) ?? "", considered: row.int(6) ?? 0, groomed: row.int(7) ?? 0,
+                                      skipped: row.int(8) ?? 0, failed: row.int(9) ?? 0))
+    }
+
+    /// The audit record kept as JSON in `groom_results.record`.
+    static func groomRecord(_ row: SQLRow) -> GroomRecord? {
+        row.string(0).flatMap { try? JSONDecoder().decode(GroomRecord.self, from: Data($0.utf8)) }
+    }
 }

@@ -22,6 +22,15 @@ enum Fixtures {
         return try JSONSerialization.data(withJSONObject: object)
     }
 
+    /// A recorded payload whose issue is made a pull request, as GitHub marks one.
+    static func payloadOnAPullRequest(_ relativePath: String) throws -> Data {
+        try payload(relativePath) { payload in
+            var issue = payload["issue"] as! [String: Any]
+            issue["pull_request"] = ["url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"]
+            payload["issue"] = issue
+        }
+    }
+
     /// The built `groomer` executable, beside the test bundle.
     static var groomerExecutable: URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -4,7 +4,8 @@ import Foundation
 /// One libpq connection. Not thread-safe: `PostgresStore` confines each to its own
 /// `DedicatedThread`. A broken connection is reset before its next use, so the store
 /// recovers by itself after the server restarts.
-final class PostgresConnection {
+final class PostgresConnection: SQLConnection {
+    let beginStatement = "BEGIN"
     private var handle: OpaquePointer?
 
     init(url: String) throws(StoreError) {
@@ -32,6 +33,7 @@ final class PostgresConnection {
 
     /// Runs statements with no parameters (several may be separated by semicolons).
     func execute(_ sql: String) throws(StoreError) {
+        try ensureConnected()
         guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
@@ -78,20 +80,6 @@ final class PostgresConnection {
         }
         let changes = Int(String(cString: PQcmdTuples(result))) ?? 0
         return (rows, changes)
-    }
-
-    /// Runs `body` in a transaction; rolls back if it throws.
-    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try ensureConnected()
-        try execute("BEGIN")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
     }
 
     private func check(_ result: OpaquePointer?, _ handle: OpaquePointer) throws(StoreError) {

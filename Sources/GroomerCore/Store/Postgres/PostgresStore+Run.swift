@@ -152,8 +152,7 @@ extension PostgresStore {
     public func groomRecords(for key: IssueKey, limit: Int) async throws -> [GroomRecord] {
         try await withConnection { db in
             try db.query("SELECT record FROM groom_results WHERE repository = $1 AND issue_number = $2 ORDER BY id DESC LIMIT $3",
-                         [.text(key.repository), .integer(Int64(key.number)), .integer(Int64(limit))]).rows
-                .compactMap { row in row.string(0).flatMap { try? JSONDecoder().decode(GroomRecord.self, from: Data($0.utf8)) } }
+                         [.text(key.repository), .integer(Int64(key.number)), .integer(Int64(limit))]).rows.compactMap(StoreRows.groomRecord)
         }
     }
 
@@ -184,14 +183,8 @@ extension PostgresStore {
     public func runs(limit: Int, before: Int64?) async throws -> [RunRecord] {
         try await withConnection { db in
             try db.query("""
-                SELECT id, holder, trigger, started_at, finished_at, result, considered, groomed, skipped, failed
-                FROM runs WHERE id < $1 ORDER BY id DESC LIMIT $2
-                """, [.integer(before ?? Int64.max), .integer(Int64(limit))]).rows.map { row in
-                RunRecord(id: row.int64(0) ?? 0, holder: row.string(1) ?? "", trigger: row.string(2) ?? "",
-                          startedAt: Date(epochMilliseconds: row.int64(3) ?? 0), finishedAt: row.int64(4).map(Date.init(epochMilliseconds:)),
-                          summary: RunSummary(result: row.string(5) ?? "", considered: row.int(6) ?? 0, groomed: row.int(7) ?? 0,
-                                              skipped: row.int(8) ?? 0, failed: row.int(9) ?? 0))
-            }
+                SELECT \(StoreRows.runColumns) FROM runs WHERE id < $1 ORDER BY id DESC LIMIT $2
+                """, [.integer(before ?? Int64.max), .integer(Int64(limit))]).rows.map(StoreRows.run)
         }
     }
 

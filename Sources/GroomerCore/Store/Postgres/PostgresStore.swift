@@ -146,6 +146,12 @@ public final class PostgresStore: GroomerStore {
         }
     }
 
+    public func pendingRequestCount() async throws -> Int {
+        try await withConnection { db in
+            try db.query("SELECT COUNT(*) FROM groom_requests WHERE status = 'pending'", []).rows.first?.int(0) ?? 0
+        }
+    }
+
     public func labelDecisions(for key: IssueKey) async throws -> [LabelDecision] {
         try await withConnection { db in
             try db.query("""

@@ -3,7 +3,8 @@ import Foundation
 
 /// One SQLite connection. Not thread-safe by design: `SQLiteStore` confines each to its own
 /// `DedicatedThread`, as GRDB confines connections to serial executors.
-final class SQLiteConnection {
+final class SQLiteConnection: SQLConnection {
+    let beginStatement = "BEGIN IMMEDIATE"
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
 
@@ -66,19 +67,6 @@ final class SQLiteConnection {
             rows.append(SQLRow(values: values))
         }
         return (rows, Int(sqlite3_changes(handle)))
-    }
-
-    /// Runs `body` in an immediate (write-locking) transaction; rolls back if it throws.
-    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
     }
 
     private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
