@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (GROOMER_PORT, default 8080; 0 picks a free one).")
     var port: Int?
 
+    @Flag(help: ArgumentHelp("Also serve the benchmark's ceiling routes, /ceiling/body and /ceiling/hmac.", visibility: .hidden))
+    var ceilingRoutes = false
+
     func run() async throws {
         var environment = common.environment()
         if let host { environment["GROOMER_HOST"] = host }
@@ -37,7 +40,8 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let extras = GroomerServer.Extras(operatorRoutes: OperatorRoutes(runner: runner, store: store, onQueued: { scheduler.notify() }),
-                                          adminToken: settings.adminToken, metrics: registry)
+                                          adminToken: settings.adminToken, metrics: registry,
+                                          ceilingRoutes: ceilingRoutes)
         let app = GroomerServer.buildApplication(
             host: settings.host, port: settings.port, receiver: receiver, store: store, extras: extras, logger: logger,
             onRunning: { port in

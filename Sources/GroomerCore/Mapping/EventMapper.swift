@@ -14,8 +14,8 @@ public struct EventMapper: Sendable {
     public func map(event: String, payload: Data, guid: String, receivedAt: Date, hookID: String = "") -> MappedDelivery {
         let decoded: WebhookPayload
         do {
-            decoded = try JSONDecoder().decode(WebhookPayload.self, from: payload)
-        } catch DecodingError.typeMismatch {
+            decoded = try PayloadScanner.scan(payload)
+        } catch .notAnObject {
             return Self.rejected("payload is not a JSON object")
         } catch {
             return Self.rejected("body is not valid JSON")

@@ -38,11 +38,17 @@ public struct WebhookIntake: Sendable {
         let result = try await store.ingest(delivery, effect: mapped.effect, coalescing: coalescing)
         if case .recorded(.queued, let request?) = result { onQueued(request) }
         GroomerMetrics.delivery(outcome: result == .duplicate ? "duplicate" : delivery.outcome.rawValue)
-        var logger = logger
-        logger[metadataKey: "outcome"] = "\(result == .duplicate ? "duplicate" : delivery.outcome.rawValue)"
-        if let repository = mapped.repository { logger[metadataKey: "repository"] = "\(repository)" }
-        if let number = mapped.issueNumber { logger[metadataKey: "issue"] = "\(number)" }
-        logger.debug("delivery recorded", metadata: delivery.reason.map { ["reason": "\($0)"] })
+        // Metadata is built only when the line is logged: this runs for every delivery.
+        logger.debug("delivery recorded", metadata: {
+            var metadata: Logger.Metadata = [
+                "delivery": "\(guid)", "event": "\(event)",
+                "outcome": "\(result == .duplicate ? "duplicate" : delivery.outcome.rawValue)",
+            ]
+            if let repository = mapped.repository { metadata["repository"] = "\(repository)" }
+            if let number = mapped.issueNumber { metadata["issue"] = "\(number)" }
+            if let reason = delivery.reason { metadata["reason"] = "\(reason)" }
+            return metadata
+        }())
         return Outcome(delivery: delivery, effect: mapped.effect, result: result)
     }
 }

@@ -45,32 +45,36 @@ public struct WebhookReceiver: Sendable {
             throw APIError.badRequest("X-GitHub-Hook-ID header malformed")
         }
 
-        var logger = context.logger
-        logger[metadataKey: "delivery"] = "\(guid)"
-        logger[metadataKey: "event"] = "\(event)"
         let outcome: WebhookIntake.Outcome
         do {
-            outcome = try await intake.accept(event: event, guid: guid, hookID: hookID, payload: payload, logger: logger)
+            outcome = try await intake.accept(event: event, guid: guid, hookID: hookID, payload: payload, logger: context.logger)
         } catch {
-            logger.error("store could not record the delivery", metadata: ["error": "\(error)"])
+            context.logger.error("store could not record the delivery",
+                                 metadata: ["delivery": "\(guid)", "event": "\(event)", "error": "\(error)"])
             throw APIError.storeUnavailable
         }
         return try WebhookReply(outcome).response()
     }
 
     /// Reads the body up to the cap, feeding the HMAC as it goes; throws 413 or 401.
-    private func readVerifiedBody(_ request: Request, expected: [UInt8]) async throws -> ByteBuffer {
+    func readVerifiedBody(_ request: Request, expected: [UInt8]) async throws -> ByteBuffer {
+        let verifier = secrets.verifier()
+        let body = try await readBody(request) { chunk in chunk.withUnsafeReadableBytes { verifier.update($0) } }
+        guard verifier.matches(expected) else { throw APIError.unauthorized("signature does not match") }
+        return body
+    }
+
+    /// Reads the body up to the cap (413 beyond it), showing each chunk to `inspect` as it arrives.
+    func readBody(_ request: Request, inspect: (ByteBuffer) -> Void = { _ in }) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > maximumBodySize { throw APIError.payloadTooLarge }
-        let verifier = secrets.verifier()
         var body = ByteBuffer()
         body.reserveCapacity(min(declared ?? 16_384, maximumBodySize))
         for try await chunk in request.body {
             guard body.readableBytes + chunk.readableBytes <= maximumBodySize else { throw APIError.payloadTooLarge }
-            chunk.withUnsafeReadableBytes { verifier.update($0) }
+            inspect(chunk)
             body.writeImmutableBuffer(chunk)
         }
-        guard verifier.matches(expected) else { throw APIError.unauthorized("signature does not match") }
         return body
     }
 
@@ -97,80 +101,63 @@ public struct WebhookReceiver: Sendable {
     }
 }
 
-/// The answer to a recorded delivery (SPEC §2 table).
+/// The answer to a recorded delivery (SPEC §2 table), written without an encoder: it is on
+/// every delivery's path.
 struct WebhookReply {
     var status: HTTPResponse.Status
-    var body: Data
+    var body: [UInt8]
 
     init(_ outcome: WebhookIntake.Outcome) throws {
+        var json = JSONWriter()
         switch outcome.result {
         case .duplicate:
             status = .ok
-            body = CompactJSON.encode(["duplicate": true])
+            json.object { $0.field("duplicate", true) }
         case .recorded(_, let request):
             switch outcome.effect {
             case .groom(let key, _, _):
                 status = .accepted
-                body = CompactJSON.encode(["queued": Queued(key: key, request: request)])
+                json.object { reply in
+                    reply.key("queued")
+                    reply.object { queued in
+                        if let request {
+                            queued.field("due_at", request.dueAt.iso8601)
+                            queued.field("events", request.events)
+                        }
+                        queued.field("issue", key.number)
+                        queued.field("repository", key.repository)
+                    }
+                }
             case .cancel(let key, let reason):
                 status = .ok
-                body = CompactJSON.encode(Cancelled(ignored: reason, cancelled: key.description))
+                json.object { reply in
+                    reply.field("cancelled", key.description)
+                    reply.field("ignored", reason)
+                }
             case .labelDecision(let decision):
                 status = .ok
-                body = CompactJSON.encode(LabelDecisionReply(
-                    ignored: "label decision by a human recorded; no groom", label: decision.label, change: decision.change.rawValue))
+                json.object { reply in
+                    reply.field("change", decision.change.rawValue)
+                    reply.field("ignored", "label decision by a human recorded; no groom")
+                    reply.field("label", decision.label)
+                }
             case .ping(let hookID):
                 status = .ok
-                body = CompactJSON.encode(Pong(pong: true, hookID: hookID))
+                json.object { reply in
+                    reply.field("hook_id", hookID)
+                    reply.field("pong", true)
+                }
             case .ignore(let reason):
                 status = .ok
-                body = CompactJSON.encode(["ignored": reason])
+                json.object { $0.field("ignored", reason) }
             case .reject(let reason):
                 throw APIError.badRequest(reason)
             }
         }
+        body = json.bytes
     }
 
     func response() -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
-    }
-
-    struct Queued: Encodable {
-        var repository: String
-        var issue: Int
-        var dueAt: String?
-        var events: Int?
-
-        init(key: IssueKey, request: GroomRequest?) {
-            repository = key.repository
-            issue = key.number
-            dueAt = request?.dueAt.iso8601
-            events = request?.events
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case repository, issue, events
-            case dueAt = "due_at"
-        }
-    }
-
-    struct Cancelled: Encodable {
-        var ignored: String
-        var cancelled: String
-    }
-
-    struct LabelDecisionReply: Encodable {
-        var ignored: String
-        var label: String
-        var change: String
-    }
-
-    struct Pong: Encodable {
-        var pong: Bool
-        var hookID: String
-        enum CodingKeys: String, CodingKey {
-            case pong
-            case hookID = "hook_id"
-        }
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -14,11 +14,15 @@ public enum GroomerServer {
         public var adminToken: String?
         /// The registry `/metrics` exports; nil: no `/metrics`.
         public var metrics: PrometheusCollectorRegistry?
+        /// Serve the benchmark's ceiling routes (`CeilingRoutes`).
+        public var ceilingRoutes: Bool
 
-        public init(operatorRoutes: OperatorRoutes? = nil, adminToken: String? = nil, metrics: PrometheusCollectorRegistry? = nil) {
+        public init(operatorRoutes: OperatorRoutes? = nil, adminToken: String? = nil, metrics: PrometheusCollectorRegistry? = nil,
+                    ceilingRoutes: Bool = false) {
             self.operatorRoutes = operatorRoutes
             self.adminToken = adminToken
             self.metrics = metrics
+            self.ceilingRoutes = ceilingRoutes
         }
     }
 
@@ -66,6 +70,7 @@ public enum GroomerServer {
             }
         }
         extras.operatorRoutes?.add(to: router, adminToken: extras.adminToken)
+        if extras.ceilingRoutes { CeilingRoutes.add(to: router, receiver: receiver) }
         return router
     }
 }

@@ -12,6 +12,13 @@ enum StoreRows {
         attempts, last_error, installation_id, snapshot
         """
 
+    /// The request columns with NULL for the snapshot: what an ingest returns. The caller holds
+    /// the delivery's snapshot already, and reading back a 64 KiB body on every delivery is waste.
+    static let requestColumnsWithoutSnapshot = """
+        repository, issue_number, status, first_event_at, last_event_at, due_at, events, version, forced,
+        attempts, last_error, installation_id, NULL
+        """
+
     static func delivery(_ row: SQLRow) -> DeliveryRecord {
         DeliveryRecord(
             hookID: row.string(0) ?? "", guid: row.string(1) ?? "", event: row.string(2) ?? "",

@@ -11,6 +11,12 @@ enum Fixtures {
     static let webhookSchemas = github.appendingPathComponent("webhook-schemas/api.github.com")
 
     /// The bytes of `payloads/EVENT/NAME.json`, exactly as GitHub recorded them.
+    /// Every recorded payload under `fixtures/payloads`.
+    static func allPayloadFiles() throws -> [URL] {
+        let enumerator = FileManager.default.enumerator(at: payloads, includingPropertiesForKeys: nil)
+        return (enumerator?.allObjects as? [URL] ?? []).filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+    }
+
     static func payload(_ relativePath: String) throws -> Data {
         try Data(contentsOf: payloads.appendingPathComponent(relativePath))
     }

@@ -57,18 +57,20 @@ struct RunHarness: Sendable {
     }
 
     /// The runner, with the real GitHub and LLM clients pointed at the fakes.
-    func runner(llmAttempts: Int = 2, clock: (any GroomerClock)? = nil, holder: String = "test-runner") -> GroomerRunner {
+    func runner(llmAttempts: Int = 2, clock: (any GroomerClock)? = nil, holder: String = "test-runner",
+                mutationSpacing: Duration = .milliseconds(50)) -> GroomerRunner {
         Self.runner(store: server.store, github: github, llm: llm, configuration: configuration, clock: clock ?? server.clock,
-                    llmAttempts: llmAttempts, holder: holder)
+                    llmAttempts: llmAttempts, holder: holder, mutationSpacing: mutationSpacing)
     }
 
     static func runner(store: any GroomerStore, github: FakeGitHub, llm: FakeLLM, configuration: GroomerConfiguration,
-                       clock: any GroomerClock, llmAttempts: Int = 2, holder: String = "test-runner") -> GroomerRunner {
+                       clock: any GroomerClock, llmAttempts: Int = 2, holder: String = "test-runner",
+                       mutationSpacing: Duration = .milliseconds(50)) -> GroomerRunner {
         var logger = Logger(label: "run-test")
         logger.logLevel = .critical
         let transport = CurlTransport()
         let githubClient = GitHubRESTClient(baseURL: github.baseURL, transport: transport, credentials: .token("test-token"),
-                                            policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), mutationSpacing: .milliseconds(50),
+                                            policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), mutationSpacing: mutationSpacing,
                                             transientBackoff: 0.05, logger: logger)
         let model = OpenAICompatibleClient(baseURL: llm.baseURL, apiKey: llm.apiKey, model: "gpt-test", transport: transport,
                                            timeout: 5, maxAttempts: llmAttempts, backoff: 0.05, logger: logger)

@@ -54,7 +54,7 @@ public final class PostgresStore: GroomerStore {
                     let rows = try db.query(Self.upsertRequest, [
                         .text(key.repository), .integer(Int64(key.number)), .integer(at),
                         .integer(coalescing.quietMilliseconds), .integer(coalescing.maxWaitMilliseconds),
-                        .optional(installationID), .optional(snapshot.map { CompactJSON.string($0) }),
+                        .optional(installationID), .optional(snapshot?.storedJSON),
                     ]).rows
                     return .recorded(.queued, request: rows.first.map(StoreRows.request))
                 case .cancel(let key, _):
@@ -109,7 +109,7 @@ public final class PostgresStore: GroomerStore {
             installation_id = COALESCE(excluded.installation_id, r.installation_id),
             snapshot = COALESCE(excluded.snapshot, r.snapshot),
             updated_at = excluded.updated_at
-        RETURNING \(StoreRows.requestColumns)
+        RETURNING \(StoreRows.requestColumnsWithoutSnapshot)
         """
 
     public func delivery(hookID: String, guid: String) async throws -> DeliveryRecord? {

@@ -42,7 +42,7 @@ enum SQLiteStatements {
             installation_id = COALESCE(excluded.installation_id, installation_id),
             snapshot = COALESCE(excluded.snapshot, snapshot),
             updated_at = excluded.updated_at
-        RETURNING \(StoreRows.requestColumns)
+        RETURNING \(StoreRows.requestColumnsWithoutSnapshot)
         """
 
     static let cancelRequest = """

@@ -7,6 +7,7 @@ import Foundation
 public final class SQLiteStore: GroomerStore {
     private let thread: DedicatedThread
     private let box: ConnectionBox
+    private let ingests = IngestBatch()
 
     /// The connection is only touched by jobs on `thread`.
     private final class ConnectionBox: @unchecked Sendable {  // @unchecked: confined to the store's thread
@@ -55,40 +56,51 @@ public final class SQLiteStore: GroomerStore {
         }
     }
 
+    /// Records a delivery and its effect. Deliveries that arrive while the store's thread is busy
+    /// are committed together (`IngestBatch`): one transaction, one WAL append, each delivery in
+    /// its own savepoint so one failure rolls back only its own writes. Returns after the commit.
     public func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult {
-        try await withConnection { db in
-            try db.transaction { () throws(StoreError) -> IngestResult in
-                let inserted = try db.query(SQLiteStatements.insertDelivery, SQLiteStatements.deliveryParameters(delivery)).changes
-                guard inserted == 1 else { return .duplicate }
-                let at = Int64(delivery.receivedAt.epochMilliseconds)
-                switch effect {
-                case .groom(let key, let installationID, let snapshot):
-                    let rows = try db.query(SQLiteStatements.upsertRequest, [
-                        .text(key.repository), .integer(Int64(key.number)), .integer(at),
-                        .integer(coalescing.quietMilliseconds), .integer(coalescing.maxWaitMilliseconds),
-                        .optional(installationID), .optional(snapshot.map { CompactJSON.string($0) }),
-                    ]).rows
-                    return .recorded(.queued, request: rows.first.map(StoreRows.request))
-                case .cancel(let key, _):
-                    try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))])
-                    let rows = try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
-                    return .recorded(.cancelled, request: rows.first.map(StoreRows.request))
-                case .labelDecision(let decision):
-                    try db.query(SQLiteStatements.insertLabelDecision, [
-                        .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
-                        .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds),
-                        .optional(decision.deliveryGUID),
-                    ])
-                    return .recorded(.labelDecision, request: nil)
-                case .ping(let hookID):
-                    try db.query(SQLiteStatements.upsertHook, [.text(hookID), .integer(at)])
-                    return .recorded(.pong, request: nil)
-                case .ignore:
-                    return .recorded(.ignored, request: nil)
-                case .reject:
-                    return .recorded(.rejected, request: nil)
-                }
+        try await withCheckedThrowingContinuation { continuation in
+            let pending = IngestBatch.Pending(delivery: delivery, effect: effect, coalescing: coalescing, continuation: continuation)
+            if ingests.enqueue(pending) {
+                let box = self.box, ingests = self.ingests
+                thread.submit { ingests.commitQueued(on: box.connection) }
             }
+        }
+    }
+
+    /// One delivery's writes, inside the caller's transaction.
+    static func ingestOne(_ pending: IngestBatch.Pending, on db: SQLiteConnection) throws(StoreError) -> IngestResult {
+        let delivery = pending.delivery
+        let inserted = try db.query(SQLiteStatements.insertDelivery, SQLiteStatements.deliveryParameters(delivery)).changes
+        guard inserted == 1 else { return .duplicate }
+        let at = Int64(delivery.receivedAt.epochMilliseconds)
+        switch pending.effect {
+        case .groom(let key, let installationID, let snapshot):
+            let rows = try db.query(SQLiteStatements.upsertRequest, [
+                .text(key.repository), .integer(Int64(key.number)), .integer(at),
+                .integer(pending.coalescing.quietMilliseconds), .integer(pending.coalescing.maxWaitMilliseconds),
+                .optional(installationID), .optional(snapshot?.storedJSON),
+            ]).rows
+            return .recorded(.queued, request: rows.first.map(StoreRows.request))
+        case .cancel(let key, _):
+            try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))])
+            let rows = try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
+            return .recorded(.cancelled, request: rows.first.map(StoreRows.request))
+        case .labelDecision(let decision):
+            try db.query(SQLiteStatements.insertLabelDecision, [
+                .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
+                .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds),
+                .optional(decision.deliveryGUID),
+            ])
+            return .recorded(.labelDecision, request: nil)
+        case .ping(let hookID):
+            try db.query(SQLiteStatements.upsertHook, [.text(hookID), .integer(at)])
+            return .recorded(.pong, request: nil)
+        case .ignore:
+            return .recorded(.ignored, request: nil)
+        case .reject:
+            return .recorded(.rejected, request: nil)
         }
     }
 

@@ -1,0 +1,25 @@
+import Hummingbird
+import NIOCore
+
+/// Routes that do part of the webhook's work and nothing else, so a benchmark can measure
+/// the receiver against its own ceilings in the same process (`groomer serve --ceiling-routes`):
+///
+/// - `POST /ceiling/body` reads the body under the same cap and answers 202;
+/// - `POST /ceiling/hmac` also verifies `X-Hub-Signature-256` as the webhook does (401 on a mismatch).
+///
+/// Neither records anything. They are off unless asked for.
+enum CeilingRoutes {
+    static func add(to router: Router<BasicRequestContext>, receiver: WebhookReceiver) {
+        router.post("/ceiling/body") { request, _ -> Response in
+            _ = try await receiver.readBody(request)
+            return Response(status: .accepted)
+        }
+        router.post("/ceiling/hmac") { request, _ -> Response in
+            guard let expected = request.headers[.hubSignature256].flatMap(SignatureHeader.parse) else {
+                throw APIError.unauthorized("X-Hub-Signature-256 header missing or malformed")
+            }
+            _ = try await receiver.readVerifiedBody(request, expected: expected)
+            return Response(status: .accepted)
+        }
+    }
+}
