@@ -166,3 +166,20 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension PayloadScannerTests {
+    @Test func longStringsAreDecodedOnlyAsFarAsTheMapperKeepsThem() throws {
+        let title = String(repeating: "é", count: 5_000)
+        let body = String(repeating: "a\\u00e9😀", count: 40_000)
+        let data = Data(#"{"issue":{"title":"\#(title)","body":"\#(body)","user":{"login":"\#(String(repeating: "x", count: 100_000))"}}}"#.utf8)
+        let payload = try PayloadScanner.scan(data)
+        let scannedTitle = try #require(payload.issue?.title)
+        #expect(scannedTitle.unicodeScalars.count >= PayloadScanner.maximumStringLength && scannedTitle.utf8.count <= 4 * 1_024 + 4)
+        #expect(title.hasPrefix(scannedTitle))
+        let scannedBody = try #require(payload.issue?.body)
+        #expect(scannedBody.unicodeScalars.count >= EventMapper.maximumBodyLength)
+        #expect(scannedBody.utf8.count <= 4 * EventMapper.maximumBodyLength + 4)
+        #expect(String(repeating: "aé😀", count: 40_000).hasPrefix(scannedBody), "cut between scalars, never inside one")
+        #expect((payload.issue?.user?.login?.utf8.count ?? 0) <= 4 * 1_024 + 4)
+    }
+}

@@ -20,6 +20,10 @@ enum PayloadScanner {
     /// Deeper nesting is refused, as `JSONDecoder` refuses it.
     static let maximumDepth = 512
 
+    /// Strings the mapper reads are decoded up to this many characters (an issue body up to
+    /// GitHub's 65,536): logins, label and repository names are far shorter on GitHub.
+    static let maximumStringLength = 1_024
+
     static func scan(_ data: Data) throws(Failure) -> WebhookPayload {
         let result: Result<WebhookPayload, Failure> = data.withUnsafeBytes { raw in
             var reader = JSONReader(raw)
@@ -103,7 +107,7 @@ private struct JSONReader {
             switch key {
             case "number": value.number = try reader.integer().flatMap { Int(exactly: $0) }
             case "title": value.title = try reader.string()
-            case "body": value.body = try reader.string()
+            case "body": value.body = try reader.string(limit: EventMapper.maximumBodyLength)
             case "state": value.state = try reader.string()
             case "locked": value.locked = try reader.bool()
             case "labels": value.labels = try reader.labels()
@@ -145,12 +149,15 @@ private struct JSONReader {
         return value
     }
 
-    private mutating func string() throws(Failure) -> String? {
+    /// A string value, decoded up to about `limit` characters (at least `limit` Unicode scalars
+    /// when there are that many): the mapper keeps no more, and a signed 25 MiB title must not
+    /// become a second copy of the body.
+    private mutating func string(limit: Int = PayloadScanner.maximumStringLength) throws(Failure) -> String? {
         guard peek() == UInt8(ascii: "\"") else {
             try skipValue()
             return nil
         }
-        return try stringToken().decoded(in: bytes)
+        return try stringToken().decoded(in: bytes, maximumScalars: limit)
     }
 
     private mutating func integer() throws(Failure) -> Int64? {
@@ -436,12 +443,19 @@ private struct StringToken {
     var range: Range<Int>
     var escaped: Bool
 
-    /// The string's value. Only called on tokens `stringToken()` validated.
-    func decoded(in bytes: UnsafeRawBufferPointer) -> String {
+    /// The string's value, or when `maximumScalars` is given a prefix holding at least that many
+    /// Unicode scalars (each is at most four UTF-8 bytes). Only called on tokens `stringToken()` validated.
+    func decoded(in bytes: UnsafeRawBufferPointer, maximumScalars: Int = .max) -> String {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
-        guard escaped else { return String(decoding: raw, as: UTF8.self) }
+        let outputLimit = maximumScalars >= Int.max / 4 ? Int.max : maximumScalars * 4
+        guard escaped else {
+            guard raw.count > outputLimit else { return String(decoding: raw, as: UTF8.self) }
+            var end = outputLimit
+            while end > 0 && raw[end] & 0xC0 == 0x80 { end -= 1 }  // back to the start of a scalar
+            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<end]), as: UTF8.self)
+        }
         var out = [UInt8]()
-        out.reserveCapacity(raw.count)
+        out.reserveCapacity(min(raw.count, outputLimit))
         var i = 0
         func quad(_ at: Int) -> UInt32 {
             var value: UInt32 = 0
@@ -454,6 +468,7 @@ private struct StringToken {
         }
         while i < raw.count {
             let byte = raw[i]
+            if out.count >= outputLimit && byte & 0xC0 != 0x80 { break }  // stop between scalars
             guard byte == UInt8(ascii: "\\") else {
                 out.append(byte)
                 i += 1

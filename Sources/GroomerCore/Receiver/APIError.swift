@@ -18,6 +18,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     public static let payloadTooLarge = APIError(status: .contentTooLarge, reason: "body larger than 25 MiB")
     public static let unsupportedMediaType = APIError(
         status: .unsupportedMediaType, reason: "Content-Type must be application/json or application/x-www-form-urlencoded")
+    public static let requestTimeout = APIError(
+        status: .requestTimeout, reason: "body not received in time; the delivery was not recorded")
     public static func notFound(_ reason: String) -> APIError { APIError(status: .notFound, reason: reason) }
     public static let storeUnavailable = APIError(
         status: .serviceUnavailable, reason: "store unavailable; the delivery was not recorded, redeliver it later")

@@ -14,14 +14,22 @@ public struct WebhookReceiver: Sendable {
     /// GitHub's own cap on a delivery.
     public static let maximumBodySize = 25 * 1024 * 1024
 
+    /// How long a body may take to arrive, however it trickles: a client that sends a byte now
+    /// and then cannot hold a connection open for ever (the server's idle timeout ends one that
+    /// stops sending altogether). GitHub itself gives up on a delivery after 10 seconds.
+    public static let bodyDeadline = Duration.seconds(30)
+
     public let secrets: WebhookSecrets
     public let intake: WebhookIntake
     public let maximumBodySize: Int
+    public let bodyDeadline: Duration
 
-    public init(secrets: WebhookSecrets, intake: WebhookIntake, maximumBodySize: Int = WebhookReceiver.maximumBodySize) {
+    public init(secrets: WebhookSecrets, intake: WebhookIntake, maximumBodySize: Int = WebhookReceiver.maximumBodySize,
+                bodyDeadline: Duration = WebhookReceiver.bodyDeadline) {
         self.secrets = secrets
         self.intake = intake
         self.maximumBodySize = maximumBodySize
+        self.bodyDeadline = bodyDeadline
     }
 
     public func handle(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -64,13 +72,16 @@ public struct WebhookReceiver: Sendable {
         return body
     }
 
-    /// Reads the body up to the cap (413 beyond it), showing each chunk to `inspect` as it arrives.
+    /// Reads the body up to the cap (413 beyond it) and the deadline (408 past it), showing each
+    /// chunk to `inspect` as it arrives.
     func readBody(_ request: Request, inspect: (ByteBuffer) -> Void = { _ in }) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > maximumBodySize { throw APIError.payloadTooLarge }
+        let deadline = ContinuousClock.now + bodyDeadline
         var body = ByteBuffer()
         body.reserveCapacity(min(declared ?? 16_384, maximumBodySize))
         for try await chunk in request.body {
+            guard ContinuousClock.now < deadline else { throw APIError.requestTimeout }
             guard body.readableBytes + chunk.readableBytes <= maximumBodySize else { throw APIError.payloadTooLarge }
             inspect(chunk)
             body.writeImmutableBuffer(chunk)

@@ -28,13 +28,18 @@ public enum GroomerServer {
 
     /// - Parameters:
     ///   - onRunning: called with the bound port once the server listens (tests bind port 0).
+    /// A connection that sends nothing for this long is closed, so idle or stalled clients
+    /// cannot pile up; a body that trickles is bounded by `WebhookReceiver.bodyDeadline`.
+    public static let idleTimeout = Duration.seconds(30)
+
     public static func buildApplication(
         host: String, port: Int, receiver: WebhookReceiver, store: any GroomerStore, extras: Extras = Extras(), logger: Logger,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        idleTimeout: Duration = GroomerServer.idleTimeout, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = buildRouter(receiver: receiver, store: store, extras: extras)
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "groomer"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger

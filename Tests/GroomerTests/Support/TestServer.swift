@@ -27,6 +27,8 @@ struct TestServer {
         secrets: [String] = [TestServer.secret],
         botLogin: String? = "groomer-bot",
         maximumBodySize: Int = WebhookReceiver.maximumBodySize,
+        bodyDeadline: Duration = WebhookReceiver.bodyDeadline,
+        idleTimeout: Duration = GroomerServer.idleTimeout,
         extras: @Sendable (any GroomerStore, ManualClock) -> GroomerServer.Extras = { _, _ in GroomerServer.Extras() },
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
@@ -41,12 +43,13 @@ struct TestServer {
         let clock = ManualClock()
         let keys = WebhookSecrets(secrets)
         let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: botLogin), clock: clock)
-        let receiver = WebhookReceiver(secrets: keys, intake: intake, maximumBodySize: maximumBodySize)
+        let receiver = WebhookReceiver(secrets: keys, intake: intake, maximumBodySize: maximumBodySize, bodyDeadline: bodyDeadline)
         var logger = Logger(label: "groomer-test")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = GroomerServer.buildApplication(host: "127.0.0.1", port: 0, receiver: receiver, store: store,
-                                                 extras: extras(store, clock), logger: logger, onRunning: { continuation.yield($0) })
+                                                 extras: extras(store, clock), logger: logger, idleTimeout: idleTimeout,
+                                                 onRunning: { continuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
