@@ -8,7 +8,9 @@ import Foundation
 /// surrogates, nothing after the top-level value, and at most `maximumDepth` levels of nesting.
 /// Lenient where the mapper is: a field that is missing or of another type becomes nil. When a
 /// key repeats, the last one wins. An integer field takes any JSON number that is a whole
-/// number in range (`1.0` and `1e2` included, as `JSONDecoder` does).
+/// number in range (`1.0` and `1e2` included, as `JSONDecoder` does). A number beyond a
+/// `Double`'s range is valid JSON (RFC 8259 leaves range to implementations) and is accepted
+/// where it is not read; where an integer is read it is of the wrong type.
 enum PayloadScanner {
     enum Failure: Error, Equatable {
         /// The body is not JSON.

@@ -102,6 +102,9 @@ final class FakeGitHub: Sendable {
         state.withLock { $0.faults.append(FaultRule(method: method, pathContains: pathContains, remaining: count, fault: fault)) }
     }
 
+    /// Drops every injected fault that has not fired yet.
+    func clearFaults() { state.withLock { $0.faults.removeAll() } }
+
     func setRateLimit(remaining: Int, reset: Int) {
         state.withLock {
             $0.rateRemaining = remaining
