@@ -41,6 +41,8 @@ final class FakeGitHub: Sendable {
         var repositories: [String: Repository] = [:]
         var requests: [RecordedRequest] = []
         var faults: [FaultRule] = []
+        /// Every `every`-th request gets `fault`, besides the counted rules.
+        var periodicFaults: [(every: Int, fault: Fault)] = []
         var tokens: Set<String> = ["test-token"]
         var issuedInstallationTokens: [Int64: String] = [:]
         var jwts: [String] = []
@@ -102,8 +104,16 @@ final class FakeGitHub: Sendable {
         state.withLock { $0.faults.append(FaultRule(method: method, pathContains: pathContains, remaining: count, fault: fault)) }
     }
 
-    /// Drops every injected fault that has not fired yet.
-    func clearFaults() { state.withLock { $0.faults.removeAll() } }
+    /// Drops every injected fault that has not fired yet, and the periodic ones.
+    func clearFaults() {
+        state.withLock {
+            $0.faults.removeAll()
+            $0.periodicFaults.removeAll()
+        }
+    }
+
+    /// From now on every `every`-th request gets `fault`.
+    func failEvery(_ every: Int, with fault: Fault) { state.withLock { $0.periodicFaults.append((every, fault)) } }
 
     func setRateLimit(remaining: Int, reset: Int) {
         state.withLock {
@@ -134,6 +144,7 @@ final class FakeGitHub: Sendable {
         let path = recorded.path
         let fault = state.withLock { state -> Fault? in
             state.requests.append(recorded)
+            if let periodic = state.periodicFaults.first(where: { state.requests.count % $0.every == 0 }) { return periodic.fault }
             guard let index = state.faults.firstIndex(where: { $0.remaining > 0 && $0.matches(method, path) }) else { return nil }
             state.faults[index].remaining -= 1
             return state.faults[index].fault

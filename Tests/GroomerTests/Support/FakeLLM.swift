@@ -25,6 +25,10 @@ final class FakeLLM: Sendable {
         var script: [Answer] = []
         var fallback: Answer = .content(#"{"labels":[],"summary":"nothing fits"}"#)
         var requests: [RecordedRequest] = []
+        /// Every `every`-th request gets `answer` instead, whatever the script says.
+        var periodicFault: (every: Int, answer: Answer)?
+        /// The requests that were answered with a completion.
+        var completed: [RecordedRequest] = []
         var port = 0
     }
 
@@ -38,6 +42,9 @@ final class FakeLLM: Sendable {
     /// The next answers, in order; after them, `fallback`.
     func script(_ answers: [Answer]) { state.withLock { $0.script += answers } }
     func setFallback(_ answer: Answer) { state.withLock { $0.fallback = answer } }
+    /// From now on every `every`-th request is answered with `answer`.
+    func failEvery(_ every: Int, with answer: Answer) { state.withLock { $0.periodicFault = (every, answer) } }
+    var completed: [RecordedRequest] { state.withLock { $0.completed } }
 
     static func with<T: Sendable>(_ body: @Sendable (FakeLLM) async throws -> T) async throws -> T {
         let fake = FakeLLM()
@@ -54,7 +61,13 @@ final class FakeLLM: Sendable {
         let headers = recorded.headers
         let answer = state.withLock { state -> Answer in
             state.requests.append(recorded)
-            return state.script.isEmpty ? state.fallback : state.script.removeFirst()
+            var answer = state.script.isEmpty ? state.fallback : state.script.removeFirst()
+            if let fault = state.periodicFault, state.requests.count % fault.every == 0 { answer = fault.answer }
+            switch answer {
+            case .content, .delayed: state.completed.append(recorded)
+            default: break
+            }
+            return answer
         }
         guard headers["authorization"] == "Bearer \(apiKey)" else {
             return FakeServerRunner.json(.unauthorized, .object(["error": .object(["message": .string("Incorrect API key provided")])]))
