@@ -65,7 +65,7 @@ load() {  # NAME PATH [RATE]
 echo "ingest on SQLite (synchronous=normal), ${seconds}s per figure" >&2
 start_server "sqlite:$work/normal.sqlite"
 BENCH_THREADS=2 wrk -t2 -c16 -d2s -s "$work/load.lua" "$url/webhooks/github" >/dev/null  # warm up
-for route in body:/ceiling/body hmac:/ceiling/hmac ingest:/webhooks/github; do load "${route%%:*}" "${route#*:}"; done
+for route in body:/ceiling/body hmac:/ceiling/hmac map:/ceiling/map ingest:/webhooks/github; do load "${route%%:*}" "${route#*:}"; done
 for route in body:/ceiling/body hmac:/ceiling/hmac ingest:/webhooks/github; do load "${route%%:*}@1000" "${route#*:}" 1000; done
 echo "{\"name\":\"rss-load\",\"mib\":$(rss VmHWM)}" >>"$results"
 stop_server

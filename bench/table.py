@@ -29,6 +29,10 @@ def ingest_rows(name, label):
     h, b = rows["hmac"], rows["body"]
     add(f"{label}: deliveries/s at saturation", f"{r['rps']:,.0f}", f"HMAC route {h['rps']:,.0f}/s", ratio(r["rps"], h["rps"]), "≥ 0.60")
     add(f"{label}: same, against the body-only route", f"{r['rps']:,.0f}", f"body route {b['rps']:,.0f}/s", ratio(r["rps"], b["rps"]), "")
+    if "map" in rows:
+        m = rows["map"]
+        add(f"{label}: same, against body + HMAC + mapping (all but the store)", f"{r['rps']:,.0f}", f"map route {m['rps']:,.0f}/s",
+            ratio(r["rps"], m["rps"]), "")
     add(f"{label}: p50 / p99 at saturation, ms", f"{r['p50']:.2f} / {r['p99']:.2f}", f"HMAC route {h['p50']:.2f} / {h['p99']:.2f}",
         ratio(r["p99"], h["p99"]), "")
     fixed = rows.get(name + "@1000")

@@ -5,13 +5,80 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac]`.
+/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac|map]`.
 @main
 struct GroomerBench {
     static func main() async throws {
         let what = CommandLine.arguments.dropFirst().first ?? "all"
         if what == "transport" || what == "all" { try await transport() }
         if what == "hmac" || what == "all" { try hmac() }
+        if what == "map" || what == "all" { try map() }
+        if what == "store" || what == "all" { try await store() }
+    }
+
+    /// Deliveries per second through the SQLite store alone (record + coalescing upsert, group
+    /// commit), 32 at a time, and the process CPU time each costs.
+    static func store() async throws {
+        let payload = try Data(contentsOf: URL(fileURLWithPath: "fixtures/payloads/issues/edited.payload.json"))
+        let mapper = EventMapper(botLogin: "groomer-bot")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("groomer-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for durability in [SQLiteDurability.normal, .full] {
+            let store = try await SQLiteStore(path: directory.appendingPathComponent("\(durability).sqlite").path, durability: durability)
+            try await store.migrate()
+            let total = 20_000
+            let mapped = mapper.map(event: "issues", payload: payload, guid: "g", receivedAt: Date())
+            let cpuBefore = processCPUSeconds()
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<total {
+                    if index >= 32 { try await group.next() }
+                    group.addTask {
+                        let delivery = DeliveryRecord(hookID: "1", guid: "bench-\(index)", event: "issues", mapped: mapped, receivedAt: Date())
+                        _ = try await store.ingest(delivery, effect: mapped.effect, coalescing: CoalescingPolicy())
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
+            let cpu = processCPUSeconds() - cpuBefore
+            print(String(format: "store: SQLite synchronous=%@: %.0f deliveries/s recorded, 32 at a time; %.1f µs of CPU each",
+                         durability.rawValue.lowercased(), Double(total) / seconds, cpu / Double(total) * 1e6))
+            await store.close()
+        }
+    }
+
+    /// User plus system CPU time of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Microseconds to map one recorded `issues.edited` payload (scan, map, snapshot), beside a
+    /// full parse of the same bytes by `JSONSerialization`.
+    static func map() throws {
+        let payload = try Data(contentsOf: URL(fileURLWithPath: "fixtures/payloads/issues/edited.payload.json"))
+        let mapper = EventMapper(botLogin: "groomer-bot")
+        let rounds = 20_000
+        func best(_ body: () throws -> Void) rethrows -> Double {
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let started = ContinuousClock.now
+                for _ in 0..<rounds { try body() }
+                best = min(best, Double((ContinuousClock.now - started) / .nanoseconds(1)) / Double(rounds) / 1000)
+            }
+            return best
+        }
+        var queued = 0
+        let mapped = best {
+            if case .groom = mapper.map(event: "issues", payload: payload, guid: "g", receivedAt: Date()).effect { queued += 1 }
+        }
+        let parsed = try best { _ = try JSONSerialization.jsonObject(with: payload) }
+        print(String(format: "map: %d-byte issues.edited payload mapped in %.1f µs (JSONSerialization parses it in %.1f µs): ratio %.2f",
+                     payload.count, mapped, parsed, mapped / parsed))
+        precondition(queued > 0)
     }
 
     /// Requests per second through the libcurl transport to a local HTTP server, and threads used.

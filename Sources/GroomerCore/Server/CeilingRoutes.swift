@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -5,7 +6,8 @@ import NIOCore
 /// the receiver against its own ceilings in the same process (`groomer serve --ceiling-routes`):
 ///
 /// - `POST /ceiling/body` reads the body under the same cap and answers 202;
-/// - `POST /ceiling/hmac` also verifies `X-Hub-Signature-256` as the webhook does (401 on a mismatch).
+/// - `POST /ceiling/hmac` also verifies `X-Hub-Signature-256` as the webhook does (401 on a mismatch);
+/// - `POST /ceiling/map` also reads the payload and maps it as an `issues` event: everything but the store.
 ///
 /// Neither records anything. They are off unless asked for.
 enum CeilingRoutes {
@@ -19,6 +21,16 @@ enum CeilingRoutes {
                 throw APIError.unauthorized("X-Hub-Signature-256 header missing or malformed")
             }
             _ = try await receiver.readVerifiedBody(request, expected: expected)
+            return Response(status: .accepted)
+        }
+        router.post("/ceiling/map") { request, _ -> Response in
+            guard let expected = request.headers[.hubSignature256].flatMap(SignatureHeader.parse) else {
+                throw APIError.unauthorized("X-Hub-Signature-256 header missing or malformed")
+            }
+            let body = try await receiver.readVerifiedBody(request, expected: expected)
+            let payload = try WebhookReceiver.payload(of: body, contentType: request.headers[.contentType])
+            let mapped = receiver.intake.mapper.map(event: "issues", payload: payload, guid: "ceiling", receivedAt: Date())
+            if case .reject(let reason) = mapped.effect { throw APIError.badRequest(reason) }
             return Response(status: .accepted)
         }
     }
