@@ -368,7 +368,7 @@ private struct JSONReader {
         guard bytes.count - index >= 4 else { throw .notJSON }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            guard let digit = Self.hexValue(bytes[index]) else { throw .notJSON }
+            guard let digit = HexDigit.value(bytes[index]) else { throw .notJSON }
             value = value << 4 | UInt16(digit)
             index += 1
         }
@@ -430,14 +430,6 @@ private struct JSONReader {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 }
 
 /// Where a validated string's contents lie in the body, and whether they hold escapes.
