@@ -19,7 +19,7 @@ import Testing
             let headers: [(String, String)]
             switch form.dropFirst(4) {
             case "retry-after": headers = [("retry-after", "1")]
-            case "remaining+reset": headers = [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", String(Int(Date().timeIntervalSince1970) + 1))]
+            case "remaining+reset": headers = [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", String(Int(Date().timeIntervalSince1970) + 2))]
             default: headers = []
             }
             fake.inject(.status(status, headers: headers, body: #"{"message":"You have exceeded a secondary rate limit."}"#), method: "GET")
