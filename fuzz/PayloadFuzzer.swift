@@ -13,8 +13,8 @@ public func fuzzPayload(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             // JSONSerialization refuses numbers beyond a Double's range (RFC 8259 leaves range to
             // implementations); the scanner accepts them where it does not read them. Any other
             // refusal is a disagreement.
-            let refusal = (try? JSONSerialization.jsonObject(with: data)) == nil
-                ? String(describing: (Result { try JSONSerialization.jsonObject(with: data) }).failure) : ""
+            var refusal = ""
+            do { _ = try JSONSerialization.jsonObject(with: data) } catch { refusal = "\(error)" }
             if refusal.contains("not representable") { return 0 }
             fatalError("the scanner accepted a body JSONSerialization refuses (\(refusal)): \(data.prefix(200).map { String(format: "%02x", $0) }.joined())")
         }
@@ -28,11 +28,4 @@ public func fuzzPayload(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = mapper.map(event: event, payload: data, guid: "fuzz", receivedAt: Date(timeIntervalSince1970: 0), hookID: "1")
     }
     return 0
-}
-
-extension Result {
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
-    }
 }

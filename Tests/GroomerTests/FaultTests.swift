@@ -78,8 +78,8 @@ import Testing
         // Large issue bodies, so a full database needs new pages for each delivery.
         let payloads = try (1...12).map { number in
             try Fixtures.payload("issues/opened.payload.json") { payload in
-                HostileInputTests.set(&payload, ["issue", "number"], number)
-                HostileInputTests.set(&payload, ["issue", "body"], String(repeating: "\(number) ", count: 20_000))
+                Fixtures.set(&payload, ["issue", "number"], number)
+                Fixtures.set(&payload, ["issue", "body"], String(repeating: "\(number) ", count: 20_000))
             }
         }
         try await TestServer.with(store: store) { server in

@@ -260,12 +260,12 @@ import Testing
         /// writes are spaced a second apart), with its title or label set.
         static func payload(_ fixture: String, issue: Int, title: String?, label: String? = nil) -> Data {
             (try? Fixtures.payload(fixture) { payload in
-                HostileInputTests.set(&payload, ["issue", "number"], issue)
-                HostileInputTests.set(&payload, ["installation", "id"], 1_000 + issue % 40)
-                if let title { HostileInputTests.set(&payload, ["issue", "title"], title) }
-                if let label { HostileInputTests.set(&payload, ["label", "name"], label) }
-                HostileInputTests.set(&payload, ["sender", "login"], "maintainer")
-                HostileInputTests.set(&payload, ["sender", "type"], "User")
+                Fixtures.set(&payload, ["issue", "number"], issue)
+                Fixtures.set(&payload, ["installation", "id"], 1_000 + issue % 40)
+                if let title { Fixtures.set(&payload, ["issue", "title"], title) }
+                if let label { Fixtures.set(&payload, ["label", "name"], label) }
+                Fixtures.set(&payload, ["sender", "login"], "maintainer")
+                Fixtures.set(&payload, ["sender", "type"], "User")
             }) ?? Data()
         }
     }

@@ -33,13 +33,7 @@ public struct WebhookReceiver: Sendable {
     }
 
     public func handle(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard let header = request.headers[.hubSignature256] else {
-            throw APIError.unauthorized("X-Hub-Signature-256 header missing")
-        }
-        guard let expected = SignatureHeader.parse(header) else {
-            throw APIError.unauthorized("X-Hub-Signature-256 is not sha256= followed by 64 hex digits")
-        }
-        let body = try await readVerifiedBody(request, expected: expected)
+        let body = try await readSignedBody(request)
         let payload = try Self.payload(of: body, contentType: request.headers[.contentType])
 
         guard let event = request.headers[.githubEvent], Self.isPlainToken(event, maxLength: 100) else {
@@ -64,8 +58,19 @@ public struct WebhookReceiver: Sendable {
         return try WebhookReply(outcome).response()
     }
 
-    /// Reads the body up to the cap, feeding the HMAC as it goes; throws 413 or 401.
-    func readVerifiedBody(_ request: Request, expected: [UInt8]) async throws -> ByteBuffer {
+    /// Checks the signature header, then reads the body up to the cap, feeding the HMAC as it
+    /// goes; throws 401, 413 or 408.
+    func readSignedBody(_ request: Request) async throws -> ByteBuffer {
+        guard let header = request.headers[.hubSignature256] else {
+            throw APIError.unauthorized("X-Hub-Signature-256 header missing")
+        }
+        guard let expected = SignatureHeader.parse(header) else {
+            throw APIError.unauthorized("X-Hub-Signature-256 is not sha256= followed by 64 hex digits")
+        }
+        return try await readVerifiedBody(request, expected: expected)
+    }
+
+    private func readVerifiedBody(_ request: Request, expected: [UInt8]) async throws -> ByteBuffer {
         let verifier = secrets.verifier()
         let body = try await readBody(request) { chunk in chunk.withUnsafeReadableBytes { verifier.update($0) } }
         guard verifier.matches(expected) else { throw APIError.unauthorized("signature does not match") }

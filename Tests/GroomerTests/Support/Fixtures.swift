@@ -17,6 +17,18 @@ enum Fixtures {
         return (enumerator?.allObjects as? [URL] ?? []).filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
     }
 
+    /// Sets the value at `path` in a JSON object tree, creating objects on the way when needed.
+    static func set(_ object: inout [String: Any], _ path: [String], _ value: Any) {
+        guard let first = path.first else { return }
+        if path.count == 1 {
+            object[first] = value
+            return
+        }
+        var child = object[first] as? [String: Any] ?? [:]
+        set(&child, Array(path.dropFirst()), value)
+        object[first] = child
+    }
+
     static func payload(_ relativePath: String) throws -> Data {
         try Data(contentsOf: payloads.appendingPathComponent(relativePath))
     }

@@ -59,10 +59,8 @@ struct ScannedFields: Equatable {
         cutStrings()
     }
 
-    private static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" || type(of: number) == type(of: NSNumber(value: true))
-            && (number === (true as NSNumber) || number === (false as NSNumber))
-    }
+    /// `JSONSerialization` gives `true` and `false` as NSNumbers of type `c`, numbers as others.
+    private static func isBool(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
 }
 
 extension ScannedFields {
