@@ -85,6 +85,22 @@ import Testing
         }
     }
 
+    @Test func mediaTypeIsReadWithoutParametersSpacesOrLetterCase() {
+        typealias MediaType = WebhookReceiver.MediaType
+        for value in ["application/json", "Application/JSON", " application/json\t", "application/json; charset=utf-8",
+                      "application/json;charset=UTF-8", "APPLICATION/JSON ;q=1"] {
+            #expect(MediaType(contentType: value) == .json, "\(value)")
+        }
+        for value in ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=utf-8"] {
+            #expect(MediaType(contentType: value) == .form, "\(value)")
+        }
+        // Near misses: a control byte one bit from '/', a suffix, a prefix, nothing at all.
+        for value in ["application\u{0F}json", "application/jsonx", "application/json-seq", "xapplication/json", "application/",
+                      "", " ", ";", "text/plain", "application/x-www-form-urlencodedx", "application/ json"] {
+            #expect(MediaType(contentType: value) == nil, "\(value.debugDescription)")
+        }
+    }
+
     @Test func jsonWithCharsetIsAccepted() async throws {
         try await TestServer.with { server in
             let reply = try await Client.deliver(opened, event: "issues", to: server.webhookURL, contentType: "application/json; charset=utf-8")

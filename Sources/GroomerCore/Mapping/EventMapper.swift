@@ -130,13 +130,20 @@ public struct EventMapper: Sendable {
     private func snapshot(_ issue: WebhookPayload.IssuePayload?) -> IssueSnapshot? {
         guard let issue else { return nil }
         return IssueSnapshot(
-            title: String((issue.title ?? "").prefix(Self.maximumTitleLength)),
-            body: String((issue.body ?? "").prefix(Self.maximumBodyLength)),
+            title: Self.cut(issue.title, to: Self.maximumTitleLength),
+            body: Self.cut(issue.body, to: Self.maximumBodyLength),
             state: issue.state ?? "open",
             locked: issue.locked ?? false,
             labels: (issue.labels ?? []).compactMap { label in label.name.map { LabelInfo(name: $0, description: label.description) } },
             author: issue.user?.login
         )
+    }
+
+    /// `text` cut to `limit` characters. A text of no more bytes than that is returned as it is,
+    /// without counting its characters (grapheme breaking is the slow part).
+    private static func cut(_ text: String?, to limit: Int) -> String {
+        guard let text else { return "" }
+        return text.utf8.count <= limit ? text : String(text.prefix(limit))
     }
 
     private static func rejected(_ reason: String) -> MappedDelivery {

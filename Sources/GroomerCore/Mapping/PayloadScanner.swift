@@ -315,9 +315,13 @@ private struct JSONReader {
         let start = index
         var escaped = false
         while index < bytes.count {
-            // Eight plain ASCII bytes at a time until one needs a look.
-            while bytes.count - index >= 8,
-                  !Self.needsAttention(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))) {
+            // Eight bytes at a time: past plain ASCII, straight to the first byte that needs a look.
+            while bytes.count - index >= 8 {
+                let attention = Self.attentionMask(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                guard attention == 0 else {
+                    index += attention.trailingZeroBitCount / 8
+                    break
+                }
                 index += 8
             }
             guard index < bytes.count else { break }
@@ -420,12 +424,15 @@ private struct JSONReader {
 
     /// Whether any of eight string bytes is a quote, a backslash, a control character or not
     /// ASCII (the usual SWAR tests for a zero byte and for a byte below a bound).
-    private static func needsAttention(_ word: UInt64) -> Bool {
+    /// The high bit of each byte of `word` (little-endian) that is a quote, a backslash, a
+    /// control character or not ASCII. Bytes above the lowest flagged one may be flagged in
+    /// error (a borrow carries), but the lowest flagged byte always needs attention.
+    private static func attentionMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let belowSpace = (word &- ones &* 0x20) & ~word & highs != 0
-        return belowSpace || word & highs != 0 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let belowSpace = (word &- ones &* 0x20) & ~word & highs
+        return belowSpace | word & highs | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -96,18 +96,48 @@ public struct WebhookReceiver: Sendable {
 
     /// The JSON payload: the body itself, or the `payload` field of a form body.
     static func payload(of body: ByteBuffer, contentType: String?) throws -> Data {
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        switch mediaType {
-        case "application/json":
+        switch contentType.flatMap(MediaType.init(contentType:)) {
+        case .json:
             // Shares the buffer's storage: the body is held once.
             return body.getData(at: body.readerIndex, length: body.readableBytes, byteTransferStrategy: .noCopy) ?? Data()
-        case "application/x-www-form-urlencoded":
+        case .form:
             guard let payload = FormBody.field("payload", in: body.readableBytesView) else {
                 throw APIError.badRequest("form body lacks the payload field")
             }
             return payload
-        default:
+        case nil:
             throw APIError.unsupportedMediaType
+        }
+    }
+
+    /// The two media types GitHub sends, read from a `Content-Type` value: its part before any
+    /// parameters, without surrounding spaces or tabs, in any letter case.
+    enum MediaType {
+        case json, form
+
+        init?(contentType: String) {
+            let bytes = contentType.utf8
+            let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+            var value = bytes[bytes.startIndex..<end]
+            let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            while let first = value.first, isSpace(first) { value = value.dropFirst() }
+            while let last = value.last, isSpace(last) { value = value.dropLast() }
+            func matches(_ name: StaticString) -> Bool {
+                value.count == name.utf8CodeUnitCount
+                    && zip(value, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+                        .allSatisfy { byte, expected in Self.lowercased(byte) == expected }
+            }
+            if matches("application/json") {
+                self = .json
+            } else if matches("application/x-www-form-urlencoded") {
+                self = .form
+            } else {
+                return nil
+            }
+        }
+
+        private static func lowercased(_ byte: UInt8) -> UInt8 {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
         }
     }
 
