@@ -113,4 +113,60 @@ import Testing
             #expect(try await store.pendingRequestCount() == payloads.count)
         }
     }
+
+    /// Deliveries committed together when the disk fills part-way through their batch: each is
+    /// then tried alone, so those that fit are recorded whole and the rest not at all.
+    @Test func aBatchThatFillsTheDiskPartWayRecordsEachDeliveryWholeOrNotAtAll() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await SQLiteStore(path: directory.appendingPathComponent("groomer.sqlite").path)
+        try await store.migrate()
+        let mapper = EventMapper(botLogin: "groomer-bot")
+        let deliveries = try (1...12).map { number in
+            let payload = try Fixtures.payload("issues/opened.payload.json") { payload in
+                Fixtures.set(&payload, ["issue", "number"], number)
+                Fixtures.set(&payload, ["issue", "body"], String(repeating: "\(number) ", count: 20_000))
+            }
+            let mapped = mapper.map(event: "issues", payload: payload, guid: "batch-\(number)", receivedAt: Date())
+            return (DeliveryRecord(hookID: "1", guid: "batch-\(number)", event: "issues", mapped: mapped, receivedAt: Date()), mapped.effect)
+        }
+        // Room for a few of them: the first delivery's pages, then the file may not grow by more than a few.
+        _ = try await store.ingest(deliveries[0].0, effect: deliveries[0].1, coalescing: CoalescingPolicy())
+        try await store.withConnection { db in
+            let pages = try db.query("PRAGMA page_count", []).rows.first?.int64(0) ?? 1
+            try db.query("PRAGMA max_page_count = \(pages + 40)", [])
+        }
+        // The store's thread is held while the other eleven queue, so they form one batch.
+        let release = DispatchSemaphore(value: 0)
+        let held = Task { try await store.withConnection { _ in release.wait() } }
+        let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for (record, effect) in deliveries.dropFirst() {
+                group.addTask {
+                    do {
+                        _ = try await store.ingest(record, effect: effect, coalescing: CoalescingPolicy())
+                        return (record.issueNumber ?? 0, true)
+                    } catch {
+                        return (record.issueNumber ?? 0, false)
+                    }
+                }
+            }
+            while store.queuedIngests < 11 { await Task.yield() }
+            release.signal()
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        try await held.value
+        let recorded = results.filter(\.value).keys.sorted(), refused = results.filter { !$0.value }.keys.sorted()
+        #expect(!recorded.isEmpty, "some fit")
+        #expect(!refused.isEmpty, "the disk filled")
+        for number in recorded {
+            #expect(try await store.delivery(hookID: "1", guid: "batch-\(number)") != nil)
+            #expect(try await store.groomRequest(IssueKey(repository: "Codertocat/Hello-World", number: number))?.status == .pending)
+        }
+        for number in refused {
+            #expect(try await store.delivery(hookID: "1", guid: "batch-\(number)") == nil)
+            #expect(try await store.groomRequest(IssueKey(repository: "Codertocat/Hello-World", number: number)) == nil)
+        }
+        #expect(try await store.deliveryCount() == 1 + recorded.count)
+        await store.close()
+    }
 }

@@ -6,7 +6,18 @@ import Foundation
 final class SQLiteConnection: SQLConnection {
     let beginStatement = "BEGIN IMMEDIATE"
     private let handle: OpaquePointer
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [StatementKey: OpaquePointer] = [:]
+
+    /// A prepared statement's SQL as the cache key. Hashing reads only the length and the first
+    /// 64 bytes (statements run on every delivery are over a kilobyte long); equality compares all.
+    private struct StatementKey: Hashable {
+        var sql: String
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(sql.utf8.count)
+            for byte in sql.utf8.prefix(64) { hasher.combine(byte) }
+        }
+    }
 
     /// Opens (creating if needed) the database at `path` (`:memory:` for a private in-memory one).
     init(path: String, synchronous: String, busyTimeout: TimeInterval) throws(StoreError) {
@@ -73,11 +84,11 @@ final class SQLiteConnection: SQLConnection {
     }
 
     private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+        if let statement = statements[StatementKey(sql: sql)] { return statement }
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw lastError(rc) }
-        statements[sql] = statement
+        statements[StatementKey(sql: sql)] = statement
         return statement
     }
 

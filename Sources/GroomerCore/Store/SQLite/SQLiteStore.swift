@@ -57,8 +57,8 @@ public final class SQLiteStore: GroomerStore {
     }
 
     /// Records a delivery and its effect. Deliveries that arrive while the store's thread is busy
-    /// are committed together (`IngestBatch`): one transaction, one WAL append, each delivery in
-    /// its own savepoint so one failure rolls back only its own writes. Returns after the commit.
+    /// are committed together (`IngestBatch`): one transaction, one WAL append; a delivery that
+    /// fails is retried alone, so it cannot take the others with it. Returns after the commit.
     public func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult {
         try await withCheckedThrowingContinuation { continuation in
             let pending = IngestBatch.Pending(delivery: delivery, effect: effect, coalescing: coalescing, continuation: continuation)
@@ -76,11 +76,11 @@ public final class SQLiteStore: GroomerStore {
         guard inserted == 1 else { return .duplicate }
         let at = Int64(delivery.receivedAt.epochMilliseconds)
         switch pending.effect {
-        case .groom(let key, let installationID, let snapshot):
+        case .groom(let key, let installationID, _):
             let rows = try db.query(SQLiteStatements.upsertRequest, [
                 .text(key.repository), .integer(Int64(key.number)), .integer(at),
                 .integer(pending.coalescing.quietMilliseconds), .integer(pending.coalescing.maxWaitMilliseconds),
-                .optional(installationID), .optional(snapshot?.storedJSON),
+                .optional(installationID), .optional(pending.snapshotJSON),
             ]).rows
             return .recorded(.queued, request: rows.first.map(StoreRows.request))
         case .cancel(let key, _):
@@ -187,6 +187,9 @@ public final class SQLiteStore: GroomerStore {
             }
         }
     }
+
+    /// How many ingests wait for the store's thread (for tests that build a batch).
+    var queuedIngests: Int { ingests.count }
 
     /// Holds the database's write lock while `body` runs, as another process's long transaction would.
     func holdWriteLock(_ body: () async throws -> Void) async throws {
