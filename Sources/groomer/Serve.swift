@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
         if let host { environment["GROOMER_HOST"] = host }
         if let port { environment["GROOMER_PORT"] = String(port) }
         let logger = CLI.bootstrapLogging()
+        AllocatorTuning.applyForServer()
         let settings = try Settings(environment: environment)
         let secrets = try settings.requireWebhookSecrets()
         let configuration = try CLI.loadConfiguration(settings)
@@ -35,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
         let scheduler = GroomerScheduler(runner: runner, store: store, logger: logger)
         let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin),
-                                   onQueued: { _ in scheduler.notify() })
+                                   onQueued: { request in scheduler.notify(dueAt: request.dueAt) })
         let receiver = WebhookReceiver(secrets: secrets, intake: intake)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

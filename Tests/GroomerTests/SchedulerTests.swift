@@ -20,7 +20,10 @@ import Testing
                 h.server.clock.set(Date())
                 let sent = ContinuousClock.now
                 _ = try await h.deliver()
-                scheduler.notify()
+                // As the receiver does: the request is due in one second, long before the
+                // scheduler's next look (60 s), so this wakes it.
+                let request = try #require(try await h.server.store.groomRequest(IssueKey(repository: RunHarness.repository, number: 1)))
+                scheduler.notify(dueAt: request.dueAt)
                 let deadline = ContinuousClock.now + .seconds(20)
                 while h.llm.callCount == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
                 let waited = ContinuousClock.now - sent

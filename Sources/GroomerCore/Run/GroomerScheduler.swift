@@ -24,9 +24,11 @@ public final class GroomerScheduler: Service, Sendable {
         self.retention = retention
     }
 
-    /// Tells the scheduler a request was enqueued (the receiver calls this).
-    public func notify() {
-        Task { await wake.signal() }
+    /// Tells the scheduler a request was enqueued (the receiver calls this for every queued
+    /// delivery). The scheduler wakes only if the request falls due before its next look;
+    /// without `dueAt` (a forced re-groom) it wakes at once.
+    public func notify(dueAt: Date? = nil) {
+        wake.signal(dueAt: dueAt)
     }
 
     public func run() async throws {
@@ -45,7 +47,7 @@ public final class GroomerScheduler: Service, Sendable {
                     next = try await store.nextDueTime()
                 } catch {
                     logger.warning("store unavailable; retrying", metadata: ["error": "\(error)"])
-                    await wake.wait(until: .now + .seconds(5))
+                    await sleep(for: .seconds(5))
                     continue
                 }
                 if let next, next <= clock.now() {
@@ -53,10 +55,10 @@ public final class GroomerScheduler: Service, Sendable {
                     continue
                 }
                 let sleep = next.map { Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(clock.now())) * 1000) + 5) } ?? pollInterval
-                await wake.wait(until: .now + min(sleep, pollInterval))
+                await self.sleep(for: min(sleep, pollInterval))
             }
         } onGracefulShutdown: {
-            Task { await self.wake.signal() }
+            self.wake.signal()
         }
     }
 
@@ -66,16 +68,22 @@ public final class GroomerScheduler: Service, Sendable {
             case .busy(let holder, _):
                 logger.debug("another run holds the lock", metadata: ["holder": "\(holder)"])
                 // Another replica is running; look again shortly rather than spin.
-                await wake.wait(until: .now + .seconds(2))
+                await sleep(for: .seconds(2))
             case .completed(_, let summary, _):
                 if summary.considered == 0 {
                     // Due requests exist but all are leased elsewhere; wait for their lease.
-                    await wake.wait(until: .now + .seconds(2))
+                    await sleep(for: .seconds(2))
                 }
             }
         } catch {
             logger.error("run failed", metadata: ["error": "\(error)"])
-            await wake.wait(until: .now + .seconds(5))
+            await sleep(for: .seconds(5))
         }
+    }
+
+    /// Sleeps for `duration` or until woken by a request due sooner.
+    private func sleep(for duration: Duration) async {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        await wake.wait(until: .now + duration, nextLook: runner.groomer.clock.now().addingTimeInterval(seconds))
     }
 }
