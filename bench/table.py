@@ -58,9 +58,8 @@ if "durable" in rows:
 ingest_rows("postgres", "Ingest, PostgreSQL")
 if "hmac-digest" in rows:
     h = rows["hmac-digest"]
-    hashing = max(h["openssl"] - h["startup"], 0.001)
     add("HMAC-SHA256 of 25 MiB, ms" + ("" if h["agree"] else " (DIGESTS DIFFER)"), f"{h['groomer']:.1f}",
-        f"openssl dgst {h['openssl']:.1f} (−{h['startup']:.1f} process start = {hashing:.1f})", ratio(h["groomer"], hashing), "≤ 1.20")
+        f"openssl dgst {h['openssl']:.1f} (5 files {h['five']:.1f} − 1 file {h['once']:.1f}, ÷ 4)", ratio(h["groomer"], h["openssl"]), "≤ 1.20")
 if "rss-load" in rows:
     add("Peak RSS under the ingest load, MiB", f"{rows['rss-load']['mib']:.1f}", "target 64", ratio(rows["rss-load"]["mib"], 64), "≤ 1.00")
 if "rss-big" in rows:
