@@ -15,7 +15,10 @@ final class SQLiteConnection: SQLConnection {
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(sql.utf8.count)
-            for byte in sql.utf8.prefix(64) { hasher.combine(byte) }
+            let hashedPrefix = sql.utf8.withContiguousStorageIfAvailable { utf8 in
+                hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8.prefix(64))))
+            }
+            if hashedPrefix == nil { sql.utf8.prefix(64).forEach { hasher.combine($0) } }
         }
     }
 
