@@ -83,7 +83,6 @@ public final class GroomerScheduler: Service, Sendable {
 
     /// Sleeps for `duration` or until woken by a request due sooner.
     private func sleep(for duration: Duration) async {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        await wake.wait(until: .now + duration, nextLook: runner.groomer.clock.now().addingTimeInterval(seconds))
+        await wake.wait(until: .now + duration, nextLook: runner.groomer.clock.now().addingTimeInterval(duration / .seconds(1)))
     }
 }
