@@ -28,10 +28,10 @@ struct GroomerBench {
         let mapper = EventMapper(botLogin: "groomer-bot")
         precondition(Set(payloads.map { mapper.map(event: "issues", payload: $0, guid: "g", receivedAt: Date()).issueNumber }).count == 200)
         let total = 40_000
-        let mapCPU = try await cpuPerItem(total) { index in
+        let mapOnly = try await drive(total) { index in
             _ = mapper.map(event: "issues", payload: payloads[index % 200], guid: "g-\(index)", receivedAt: Date())
         }
-        print(String(format: "intake: map only %.1f µs of CPU per delivery", mapCPU))
+        print(String(format: "intake: map only %.1f µs of CPU per delivery", mapOnly.cpuMicroseconds))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("groomer-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -40,17 +40,20 @@ struct GroomerBench {
             try await store.migrate()
             let intake = WebhookIntake(store: store, configuration: GroomerConfiguration(), mapper: mapper)
             let logger = Logger(label: "bench")
-            let cpu = try await cpuPerItem(total) { index in
+            let recorded = try await drive(total) { index in
                 _ = try await intake.accept(event: "issues", guid: "g-\(index)", hookID: "1", payload: payloads[index % 200], logger: logger)
             }
-            print(String(format: "intake: map + record on SQLite %@: %.1f µs of CPU per delivery", path == ":memory:" ? "in memory" : "file (WAL, synchronous=normal)", cpu))
+            print(String(format: "intake: map + record on SQLite %@: %.1f µs of CPU per delivery",
+                         path == ":memory:" ? "in memory" : "file (WAL, synchronous=normal)", recorded.cpuMicroseconds))
             await store.close()
         }
     }
 
-    /// Runs `body` for 0..<count, 32 at a time, and returns the process CPU microseconds per call.
-    static func cpuPerItem(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
-        let before = processCPUSeconds()
+    /// Runs `body` for 0..<count, 32 at a time: calls per second, and process CPU microseconds per call.
+    static func drive(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws
+        -> (perSecond: Double, cpuMicroseconds: Double) {
+        let cpuBefore = processCPUSeconds()
+        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
                 if index >= 32 { try await group.next() }
@@ -58,7 +61,8 @@ struct GroomerBench {
             }
             try await group.waitForAll()
         }
-        return (processCPUSeconds() - before) / Double(count) * 1e6
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        return (Double(count) / seconds, (processCPUSeconds() - cpuBefore) / Double(count) * 1e6)
     }
 
     /// Deliveries per second through the SQLite store alone (record + coalescing upsert, group
@@ -74,22 +78,12 @@ struct GroomerBench {
             try await store.migrate()
             let total = 20_000
             let mapped = mapper.map(event: "issues", payload: payload, guid: "g", receivedAt: Date())
-            let cpuBefore = processCPUSeconds()
-            let started = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<total {
-                    if index >= 32 { try await group.next() }
-                    group.addTask {
-                        let delivery = DeliveryRecord(hookID: "1", guid: "bench-\(index)", event: "issues", mapped: mapped, receivedAt: Date())
-                        _ = try await store.ingest(delivery, effect: mapped.effect, coalescing: CoalescingPolicy())
-                    }
-                }
-                try await group.waitForAll()
+            let recorded = try await drive(total) { index in
+                let delivery = DeliveryRecord(hookID: "1", guid: "bench-\(index)", event: "issues", mapped: mapped, receivedAt: Date())
+                _ = try await store.ingest(delivery, effect: mapped.effect, coalescing: CoalescingPolicy())
             }
-            let seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
-            let cpu = processCPUSeconds() - cpuBefore
             print(String(format: "store: SQLite synchronous=%@: %.0f deliveries/s recorded, 32 at a time; %.1f µs of CPU each",
-                         durability.rawValue.lowercased(), Double(total) / seconds, cpu / Double(total) * 1e6))
+                         durability.rawValue.lowercased(), recorded.perSecond, recorded.cpuMicroseconds))
             await store.close()
         }
     }

@@ -122,11 +122,7 @@ public struct WebhookReceiver: Sendable {
             let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
             while let first = value.first, isSpace(first) { value = value.dropFirst() }
             while let last = value.last, isSpace(last) { value = value.dropLast() }
-            func matches(_ name: StaticString) -> Bool {
-                value.count == name.utf8CodeUnitCount
-                    && zip(value, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-                        .allSatisfy { byte, expected in Self.lowercased(byte) == expected }
-            }
+            func matches(_ name: String) -> Bool { value.lazy.map(Self.lowercased).elementsEqual(name.utf8) }
             if matches("application/json") {
                 self = .json
             } else if matches("application/x-www-form-urlencoded") {

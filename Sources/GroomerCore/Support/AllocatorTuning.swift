@@ -9,8 +9,8 @@ import CMalloc
 /// deliveries) are mapped on their own and unmapped when freed, so a 25 MiB body is never
 /// kept once answered.
 public enum AllocatorTuning {
-    public static let retainedHeapTop = 4 * 1024 * 1024
-    public static let separateMappingThreshold = 4 * 1024 * 1024
+    static let retainedHeapTop = 4 * 1024 * 1024
+    static let separateMappingThreshold = 4 * 1024 * 1024
 
     /// Applies the settings; false if glibc refused one.
     @discardableResult
