@@ -7,6 +7,7 @@ final class SQLiteConnection: SQLConnection {
     let beginStatement = "BEGIN IMMEDIATE"
     private let handle: OpaquePointer
     private var statements: [StatementKey: OpaquePointer] = [:]
+    private var commitObserver: CommitObserver?
 
     /// A prepared statement's SQL as the cache key. Hashing reads only the length and the first
     /// 64 bytes (statements run on every delivery are over a kilobyte long); equality compares all.
@@ -15,7 +16,7 @@ final class SQLiteConnection: SQLConnection {
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(sql.utf8.count)
-            let hashedPrefix = sql.utf8.withContiguousStorageIfAvailable { utf8 in
+            let hashedPrefix: Void? = sql.utf8.withContiguousStorageIfAvailable { utf8 in
                 hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8.prefix(64))))
             }
             if hashedPrefix == nil { sql.utf8.prefix(64).forEach { hasher.combine($0) } }
@@ -43,6 +44,47 @@ final class SQLiteConnection: SQLConnection {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
+    }
+
+    /// Whether the database keeps a write-ahead log (a file does; `:memory:` does not).
+    var usesWriteAheadLog: Bool {
+        get throws(StoreError) { try query("PRAGMA journal_mode", []).rows.first?.string(0)?.lowercased() == "wal" }
+    }
+
+    /// Calls `observer` after each commit with the write-ahead log's length in pages, on the
+    /// committing thread. When it returns true, the connection copies the log into the database
+    /// file there and then (a passive checkpoint), as SQLite's own automatic checkpoint would.
+    ///
+    /// This replaces SQLite's automatic checkpoint on this connection.
+    func observeCommits(_ observer: @escaping (_ logPages: Int) -> Bool) {
+        let box = CommitObserver(observer)
+        commitObserver = box
+        sqlite3_wal_hook(handle, { context, db, name, pages in
+            guard let context else { return SQLITE_OK }
+            let observer = Unmanaged<CommitObserver>.fromOpaque(context).takeUnretainedValue()
+            if observer.body(Int(pages)) {
+                // A busy result means another connection is checkpointing: the log is being copied anyway.
+                _ = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    /// Keeps the commit observer alive for as long as SQLite may call it.
+    private final class CommitObserver {
+        let body: (Int) -> Bool
+        init(_ body: @escaping (Int) -> Bool) { self.body = body }
+    }
+
+    /// Copies as much of the write-ahead log into the database file as it can without waiting
+    /// for anyone (SQLite's passive checkpoint). Returns the log's length and how much of it is
+    /// now copied, in pages; nil when another connection was checkpointing.
+    func checkpointPassively() throws(StoreError) -> (logPages: Int, copiedPages: Int)? {
+        var logPages: Int32 = 0, copiedPages: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copiedPages)
+        if rc == SQLITE_BUSY { return nil }
+        guard rc == SQLITE_OK else { throw lastError(rc) }
+        return (Int(logPages), Int(copiedPages))
     }
 
     /// Whether a transaction is open (SQLite may end one itself after an I/O error or a full disk).

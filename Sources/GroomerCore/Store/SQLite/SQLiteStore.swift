@@ -4,10 +4,14 @@ import Foundation
 ///
 /// Every statement runs on the store's own `DedicatedThread`, never on the cooperative pool.
 /// Several processes may share the file; SQLite's write lock serialises their transactions.
+/// A second connection on a thread of its own copies the write-ahead log into the file
+/// (`WALCheckpointer`), so commits do not wait for that.
 public final class SQLiteStore: GroomerStore {
     private let thread: DedicatedThread
     private let box: ConnectionBox
     private let ingests = IngestBatch()
+    /// Nil for an in-memory database, which keeps no log.
+    let checkpointer: WALCheckpointer?
 
     /// The connection is only touched by jobs on `thread`.
     private final class ConnectionBox: @unchecked Sendable {  // @unchecked: confined to the store's thread
@@ -20,16 +24,33 @@ public final class SQLiteStore: GroomerStore {
     ///   - durability: `normal` (WAL, survives a process crash) or `full` (also a power cut; slower).
     ///   - busyTimeout: how long a write waits for another process's transaction before the store
     ///     reports itself unavailable.
-    public init(path: String, durability: SQLiteDurability = .normal, busyTimeout: TimeInterval = 5) async throws {
+    public convenience init(path: String, durability: SQLiteDurability = .normal, busyTimeout: TimeInterval = 5) async throws {
+        try await self.init(path: path, durability: durability, busyTimeout: busyTimeout, checkpoints: WALCheckpointer.Limits())
+    }
+
+    /// - Parameter checkpoints: when the write-ahead log is copied into the file, and by whom.
+    init(path: String, durability: SQLiteDurability, busyTimeout: TimeInterval, checkpoints: WALCheckpointer.Limits) async throws {
         let thread = DedicatedThread(name: "groomer-sqlite")
         self.thread = thread
         do {
-            box = try await thread.run {
-                ConnectionBox(try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: busyTimeout))
+            let (box, usesLog) = try await thread.run {
+                let connection = try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: busyTimeout)
+                return (ConnectionBox(connection), try connection.usesWriteAheadLog)
             }
+            self.box = box
+            checkpointer = usesLog
+                ? try await WALCheckpointer(path: path, durability: durability, limits: checkpoints) : nil
         } catch {
             thread.stop()
             throw error
+        }
+        if let checkpointer {
+            try await withConnection { db in
+                let pageSize = try db.query("PRAGMA page_size", []).rows.first?.int(0) ?? 4096
+                // A log that grew under load is cut back to this size when it starts over.
+                try db.query("PRAGMA journal_size_limit = \(checkpoints.writerPages * pageSize)", [])
+                db.observeCommits { logPages in checkpointer.committed(logPages: logPages) }
+            }
         }
     }
 
@@ -205,6 +226,7 @@ public final class SQLiteStore: GroomerStore {
 
     public func close() async {
         thread.stop()
+        checkpointer?.stop()
     }
 }
 
