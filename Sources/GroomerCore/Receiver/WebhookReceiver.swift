@@ -33,16 +33,17 @@ public struct WebhookReceiver: Sendable {
     }
 
     public func handle(_ request: Request, context: some RequestContext) async throws -> Response {
-        let body = try await readSignedBody(request)
-        let payload = try Self.payload(of: body, contentType: request.headers[.contentType])
+        let headers = WebhookHeaders(request.headers)
+        let body = try await readSignedBody(request, headers: headers)
+        let payload = try Self.payload(of: body, contentType: headers.contentType)
 
-        guard let event = request.headers[.githubEvent], Self.isPlainToken(event, maxLength: 100) else {
+        guard let event = headers.event, Self.isPlainToken(event, maxLength: 100) else {
             throw APIError.badRequest("X-GitHub-Event header missing or malformed")
         }
-        guard let guid = request.headers[.githubDelivery], Self.isPlainToken(guid, maxLength: 200) else {
+        guard let guid = headers.delivery, Self.isPlainToken(guid, maxLength: 200) else {
             throw APIError.badRequest("X-GitHub-Delivery header missing or malformed")
         }
-        let hookID = request.headers[.githubHookID] ?? ""
+        let hookID = headers.hookID ?? ""
         guard hookID.isEmpty || Self.isPlainToken(hookID, maxLength: 100) else {
             throw APIError.badRequest("X-GitHub-Hook-ID header malformed")
         }
@@ -60,27 +61,27 @@ public struct WebhookReceiver: Sendable {
 
     /// Checks the signature header, then reads the body up to the cap, feeding the HMAC as it
     /// goes; throws 401, 413 or 408.
-    func readSignedBody(_ request: Request) async throws -> ByteBuffer {
-        guard let header = request.headers[.hubSignature256] else {
+    func readSignedBody(_ request: Request, headers: WebhookHeaders) async throws -> ByteBuffer {
+        guard let header = headers.signature else {
             throw APIError.unauthorized("X-Hub-Signature-256 header missing")
         }
         guard let expected = SignatureHeader.parse(header) else {
             throw APIError.unauthorized("X-Hub-Signature-256 is not sha256= followed by 64 hex digits")
         }
-        return try await readVerifiedBody(request, expected: expected)
+        return try await readVerifiedBody(request, declaredLength: headers.contentLength, expected: expected)
     }
 
-    private func readVerifiedBody(_ request: Request, expected: [UInt8]) async throws -> ByteBuffer {
+    private func readVerifiedBody(_ request: Request, declaredLength: String?, expected: [UInt8]) async throws -> ByteBuffer {
         let verifier = secrets.verifier()
-        let body = try await readBody(request) { chunk in chunk.withUnsafeReadableBytes { verifier.update($0) } }
+        let body = try await readBody(request, declaredLength: declaredLength) { chunk in chunk.withUnsafeReadableBytes { verifier.update($0) } }
         guard verifier.matches(expected) else { throw APIError.unauthorized("signature does not match") }
         return body
     }
 
-    /// Reads the body up to the cap (413 beyond it) and the deadline (408 past it), showing each
-    /// chunk to `inspect` as it arrives.
-    func readBody(_ request: Request, inspect: (ByteBuffer) -> Void = { _ in }) async throws -> ByteBuffer {
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
+    /// Reads the body up to the cap (413 beyond it, or at once when `Content-Length` declares more)
+    /// and the deadline (408 past it), showing each chunk to `inspect` as it arrives.
+    func readBody(_ request: Request, declaredLength: String?, inspect: (ByteBuffer) -> Void = { _ in }) async throws -> ByteBuffer {
+        let declared = declaredLength.flatMap { Int($0) }
         if let declared, declared > maximumBodySize { throw APIError.payloadTooLarge }
         let deadline = ContinuousClock.now + bodyDeadline
         var body = ByteBuffer()

@@ -13,16 +13,17 @@ import NIOCore
 enum CeilingRoutes {
     static func add(to router: Router<BasicRequestContext>, receiver: WebhookReceiver) {
         router.post("/ceiling/body") { request, _ -> Response in
-            _ = try await receiver.readBody(request)
+            _ = try await receiver.readBody(request, declaredLength: WebhookHeaders(request.headers).contentLength)
             return Response(status: .accepted)
         }
         router.post("/ceiling/hmac") { request, _ -> Response in
-            _ = try await receiver.readSignedBody(request)
+            _ = try await receiver.readSignedBody(request, headers: WebhookHeaders(request.headers))
             return Response(status: .accepted)
         }
         router.post("/ceiling/map") { request, _ -> Response in
-            let body = try await receiver.readSignedBody(request)
-            let payload = try WebhookReceiver.payload(of: body, contentType: request.headers[.contentType])
+            let headers = WebhookHeaders(request.headers)
+            let body = try await receiver.readSignedBody(request, headers: headers)
+            let payload = try WebhookReceiver.payload(of: body, contentType: headers.contentType)
             let mapped = receiver.intake.mapper.map(event: "issues", payload: payload, guid: "ceiling", receivedAt: Date())
             if case .reject(let reason) = mapped.effect { throw APIError.badRequest(reason) }
             return Response(status: .accepted)
