@@ -7,6 +7,9 @@ import Foundation
 final class PostgresConnection: SQLConnection {
     let beginStatement = "BEGIN"
     private var handle: OpaquePointer?
+    /// Statements prepared on this connection, by SQL: the server parses and plans each once
+    /// rather than on every call. A reconnect forgets them, as the server does.
+    private var prepared: [String: String] = [:]
 
     init(url: String) throws(StoreError) {
         handle = PQconnectdb(url)
@@ -23,6 +26,7 @@ final class PostgresConnection: SQLConnection {
     private func ensureConnected() throws(StoreError) {
         guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
         if PQstatus(handle) != CONNECTION_OK {
+            prepared = [:]
             PQreset(handle)
             guard PQstatus(handle) == CONNECTION_OK else {
                 throw StoreError(.unavailable, "PostgreSQL: reconnect failed: \(Self.message(PQerrorMessage(handle)))")
@@ -55,9 +59,10 @@ final class PostgresConnection: SQLConnection {
         }
         var cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { for pointer in cStrings { free(pointer) } }
+        let name = try preparedName(sql, parameterCount: texts.count, handle)
         let result: OpaquePointer? = cStrings.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { values in
-                PQexecParams(handle, sql, Int32(texts.count), nil, texts.isEmpty ? nil : values, nil, nil, 0)
+                PQexecPrepared(handle, name, Int32(texts.count), texts.isEmpty ? nil : values, nil, nil, 0)
             }
         }
         defer { PQclear(result) }
@@ -80,6 +85,17 @@ final class PostgresConnection: SQLConnection {
         }
         let changes = Int(String(cString: PQcmdTuples(result))) ?? 0
         return (rows, changes)
+    }
+
+    /// The name `sql` is prepared under on this connection, preparing it on first use.
+    private func preparedName(_ sql: String, parameterCount: Int, _ handle: OpaquePointer) throws(StoreError) -> String {
+        if let name = prepared[sql] { return name }
+        let name = "groomer_\(prepared.count + 1)"
+        let result = PQprepare(handle, name, sql, Int32(parameterCount), nil)
+        defer { PQclear(result) }
+        try check(result, handle)
+        prepared[sql] = name
+        return name
     }
 
     private func check(_ result: OpaquePointer?, _ handle: OpaquePointer) throws(StoreError) {

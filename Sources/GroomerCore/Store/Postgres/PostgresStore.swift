@@ -39,7 +39,20 @@ public final class PostgresStore: GroomerStore {
     }
 
     public func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult {
-        try await withConnection { db in
+        if case .groom(let key, let installationID, let snapshot) = effect {
+            // Most deliveries: the record and the coalescing upsert in one statement, one round trip.
+            let parameters = SQLiteStatements.deliveryParameters(delivery) + [
+                .text(key.repository), .integer(Int64(key.number)), .integer(delivery.receivedAt.epochMilliseconds),
+                .integer(coalescing.quietMilliseconds), .integer(coalescing.maxWaitMilliseconds),
+                .optional(installationID), .optional(snapshot?.storedJSON),
+            ]
+            return try await withConnection { db in
+                // No row back: the delivery was already recorded, so nothing was upserted either.
+                guard let row = try db.query(Self.recordAndUpsertRequest, parameters).rows.first else { return .duplicate }
+                return .recorded(.queued, request: StoreRows.request(row))
+            }
+        }
+        return try await withConnection { db in
             try db.transaction { () throws(StoreError) -> IngestResult in
                 let inserted = try db.query("""
                     INSERT INTO deliveries (hook_id, guid, event, action, repository, issue_number, sender, installation_id,
@@ -50,13 +63,9 @@ public final class PostgresStore: GroomerStore {
                 guard inserted == 1 else { return .duplicate }
                 let at = delivery.receivedAt.epochMilliseconds
                 switch effect {
-                case .groom(let key, let installationID, let snapshot):
-                    let rows = try db.query(Self.upsertRequest, [
-                        .text(key.repository), .integer(Int64(key.number)), .integer(at),
-                        .integer(coalescing.quietMilliseconds), .integer(coalescing.maxWaitMilliseconds),
-                        .optional(installationID), .optional(snapshot?.storedJSON),
-                    ]).rows
-                    return .recorded(.queued, request: rows.first.map(StoreRows.request))
+                case .groom:
+                    // Unreachable: a groom is recorded above, by `recordAndUpsertRequest`.
+                    throw StoreError(.invalid, "a groom delivery reached the transaction for other effects")
                 case .cancel(let key, _):
                     try db.query("""
                         UPDATE groom_requests SET status = 'cancelled', version = version + 1, updated_at = $1
@@ -88,17 +97,29 @@ public final class PostgresStore: GroomerStore {
         }
     }
 
-    /// SPEC §3 in one atomic upsert, as in SQLite, with LEAST/GREATEST.
-    static let upsertRequest = """
+    /// The delivery's record and SPEC §3's upsert as one statement, atomic as any statement is.
+    /// $1–$11 the delivery (as in SQLite's insert); $12 repository, $13 issue, $14 event time,
+    /// $15 quiet, $16 max wait, $17 installation, $18 snapshot. The upsert reads the inserted
+    /// record, so a delivery already recorded (`DO NOTHING`) upserts nothing and returns no row.
+    static let recordAndUpsertRequest = """
+        WITH recorded AS (
+            INSERT INTO deliveries (hook_id, guid, event, action, repository, issue_number, sender, installation_id,
+                                    received_at, outcome, reason)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (hook_id, guid) DO NOTHING
+            RETURNING 1
+        )
         INSERT INTO groom_requests AS r (repository, issue_number, status, first_event_at, last_event_at, due_at,
                                          events, version, forced, attempts, installation_id, snapshot, updated_at)
-        VALUES ($1, $2, 'pending', $3, $3, $3 + LEAST($4::bigint, $5::bigint), 1, 1, 0, 0, $6, $7, $3)
+        SELECT $12::text, $13::bigint, 'pending', $14::bigint, $14::bigint, $14::bigint + LEAST($15::bigint, $16::bigint),
+               1, 1, 0, 0, $17::bigint, $18::text, $14::bigint
+        FROM recorded
         ON CONFLICT (repository, issue_number) DO UPDATE SET
             first_event_at = CASE WHEN r.status = 'pending' THEN r.first_event_at ELSE excluded.first_event_at END,
             last_event_at = CASE WHEN r.status = 'pending' THEN GREATEST(r.last_event_at, excluded.last_event_at)
                                  ELSE excluded.last_event_at END,
             due_at = CASE WHEN r.status = 'pending'
-                          THEN LEAST(GREATEST(r.last_event_at, excluded.last_event_at) + $4::bigint, r.first_event_at + $5::bigint)
+                          THEN LEAST(GREATEST(r.last_event_at, excluded.last_event_at) + $15::bigint, r.first_event_at + $16::bigint)
                           ELSE excluded.due_at END,
             events = CASE WHEN r.status = 'pending' THEN r.events + 1 ELSE 1 END,
             forced = CASE WHEN r.status = 'pending' THEN r.forced ELSE 0 END,
