@@ -178,3 +178,10 @@ final class SQLiteConnection: SQLConnection {
         }
     }
 }
+
+/// A connection handed between tasks but only ever used by jobs on the one `DedicatedThread`
+/// it belongs to (the store's, or the checkpointer's).
+final class ConfinedConnection: @unchecked Sendable {  // @unchecked: confined to its owner's thread
+    let connection: SQLiteConnection
+    init(_ connection: SQLiteConnection) { self.connection = connection }
+}

@@ -8,16 +8,10 @@ import Foundation
 /// (`WALCheckpointer`), so commits do not wait for that.
 public final class SQLiteStore: GroomerStore {
     private let thread: DedicatedThread
-    private let box: ConnectionBox
+    private let box: ConfinedConnection
     private let ingests = IngestBatch()
     /// Nil for an in-memory database, which keeps no log.
     let checkpointer: WALCheckpointer?
-
-    /// The connection is only touched by jobs on `thread`.
-    private final class ConnectionBox: @unchecked Sendable {  // @unchecked: confined to the store's thread
-        let connection: SQLiteConnection
-        init(_ connection: SQLiteConnection) { self.connection = connection }
-    }
 
     /// - Parameters:
     ///   - path: the database file, or `:memory:`.
@@ -35,7 +29,7 @@ public final class SQLiteStore: GroomerStore {
         do {
             let (box, usesLog) = try await thread.run {
                 let connection = try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: busyTimeout)
-                return (ConnectionBox(connection), try connection.usesWriteAheadLog)
+                return (ConfinedConnection(connection), try connection.usesWriteAheadLog)
             }
             self.box = box
             checkpointer = usesLog

@@ -22,7 +22,7 @@ final class WALCheckpointer: Sendable {
 
     let limits: Limits
     private let thread: DedicatedThread
-    private let box: ConnectionBox
+    private let box: ConfinedConnection
     /// Whether a checkpoint is queued on `thread` and has not started yet.
     private let queued = Atomic<Bool>(false)
     /// Pages of the log the last checkpoint here left copied (stale once the log starts over).
@@ -43,12 +43,6 @@ final class WALCheckpointer: Sendable {
         }
     }
 
-    /// The connection is only touched by jobs on `thread`.
-    private final class ConnectionBox: @unchecked Sendable {  // @unchecked: confined to the checkpointer's thread
-        let connection: SQLiteConnection
-        init(_ connection: SQLiteConnection) { self.connection = connection }
-    }
-
     /// Opens the checkpointer's own connection to the database at `path`.
     init(path: String, durability: SQLiteDurability, limits: Limits) async throws {
         let thread = DedicatedThread(name: "groomer-sqlite-checkpoint")
@@ -57,7 +51,7 @@ final class WALCheckpointer: Sendable {
         do {
             box = try await thread.run {
                 // Checkpoints never wait on a lock (they are passive), so no busy timeout is needed.
-                ConnectionBox(try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: 0))
+                ConfinedConnection(try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: 0))
             }
         } catch {
             thread.stop()
