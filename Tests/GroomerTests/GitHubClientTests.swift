@@ -219,8 +219,10 @@ import Testing
         try await FakeGitHub.with(Self.seed) { fake in
             fake.inject(.hang, method: "GET", count: 5)
             let started = ContinuousClock.now
+            // 3 s per attempt: with every suite running at once on two cores, a second attempt
+            // can take over a second just to reach the fake, and then it is not counted.
             await #expect(throws: GitHubError.transport(.timedOut)) {
-                try await Self.client(fake, policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), timeout: 1)
+                try await Self.client(fake, policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), timeout: 3)
                     .issue(Self.key, installation: nil)
             }
             #expect(ContinuousClock.now - started < .seconds(10))

@@ -87,7 +87,9 @@ import Testing
     @Test func aHangIsATimeoutThatIsRetried() async throws {
         try await FakeLLM.with { fake in
             fake.script([.hang, .content(#"{"labels":[]}"#)])
-            let completion = try await Self.client(fake, timeout: 1).complete(Self.request)
+            // 3 s per attempt, so the answering second attempt is not itself cut off when every
+            // suite runs at once on two cores.
+            let completion = try await Self.client(fake, timeout: 3).complete(Self.request)
             #expect(completion.attempts == 2)
         }
     }
