@@ -10,6 +10,8 @@ final class GroomerProcess: @unchecked Sendable {  // @unchecked: output buffers
     private var port: Int?
     private let outPipe = Pipe()
     private let errPipe = Pipe()
+    /// Entered by each pipe reader, left at its end of file.
+    private let readers = DispatchGroup()
 
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) {
         process.executableURL = Fixtures.groomerExecutable
@@ -22,16 +24,29 @@ final class GroomerProcess: @unchecked Sendable {  // @unchecked: output buffers
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let chunk = handle.availableData
-            guard let self, !chunk.isEmpty else { return }
-            self.lock.withLock { self.stdoutData.append(chunk) }
+    }
+
+    /// Reads `handle` to its end on a thread of its own, with blocking reads. `readabilityHandler`
+    /// would install a libdispatch read source, whose teardown races the descriptor's close and
+    /// has crashed whole test runs on Linux (swift-corelibs-libdispatch issue 949).
+    private func startReader(_ handle: FileHandle, _ receive: @escaping @Sendable (Data) -> Void) {
+        readers.enter()
+        let descriptor = handle.fileDescriptor
+        let thread = Thread { [readers] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    receive(Data(buffer[0..<count]))
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            readers.leave()
         }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let chunk = handle.availableData
-            guard let self, !chunk.isEmpty else { return }
-            self.receivedStderr(chunk)
-        }
+        thread.start()
     }
 
     private func receivedStderr(_ chunk: Data) {
@@ -54,7 +69,14 @@ final class GroomerProcess: @unchecked Sendable {  // @unchecked: output buffers
         if let continuation, let found { continuation.resume(returning: found) }
     }
 
-    func start() throws { try process.run() }
+    func start() throws {
+        try process.run()
+        startReader(outPipe.fileHandleForReading) { [weak self] chunk in
+            guard let self else { return }
+            self.lock.withLock { self.stdoutData.append(chunk) }
+        }
+        startReader(errPipe.fileHandleForReading) { [weak self] chunk in self?.receivedStderr(chunk) }
+    }
 
     /// The port the server logs when it listens; fails if the process exits first.
     func listeningPort(timeout: TimeInterval = 60) async throws -> Int {
@@ -98,21 +120,9 @@ final class GroomerProcess: @unchecked Sendable {  // @unchecked: output buffers
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 self.process.waitUntilExit()
-                self.drainPipes()
+                self.readers.wait()  // everything the process wrote has been read
                 continuation.resume(returning: self.process.terminationStatus)
             }
-        }
-    }
-
-    /// Collects what the handlers had not read yet when the process ended.
-    private func drainPipes() {
-        outPipe.fileHandleForReading.readabilityHandler = nil
-        errPipe.fileHandleForReading.readabilityHandler = nil
-        let restOut = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let restErr = errPipe.fileHandleForReading.readDataToEndOfFile()
-        lock.withLock {
-            stdoutData.append(restOut)
-            stderrData.append(restErr)
         }
     }
 
