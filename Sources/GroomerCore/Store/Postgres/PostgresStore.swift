@@ -54,12 +54,7 @@ public final class PostgresStore: GroomerStore {
         }
         return try await withConnection { db in
             try db.transaction { () throws(StoreError) -> IngestResult in
-                let inserted = try db.query("""
-                    INSERT INTO deliveries (hook_id, guid, event, action, repository, issue_number, sender, installation_id,
-                                            received_at, outcome, reason)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                    ON CONFLICT (hook_id, guid) DO NOTHING
-                    """, SQLiteStatements.deliveryParameters(delivery)).changes
+                let inserted = try db.query(Self.insertDelivery, SQLiteStatements.deliveryParameters(delivery)).changes
                 guard inserted == 1 else { return .duplicate }
                 let at = delivery.receivedAt.epochMilliseconds
                 switch effect {
@@ -97,16 +92,21 @@ public final class PostgresStore: GroomerStore {
         }
     }
 
+    /// A delivery's record; $1–$11 as SQLite's `deliveryParameters`. A GUID already recorded changes nothing.
+    static let insertDelivery = """
+        INSERT INTO deliveries (hook_id, guid, event, action, repository, issue_number, sender, installation_id,
+                                received_at, outcome, reason)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        ON CONFLICT (hook_id, guid) DO NOTHING
+        """
+
     /// The delivery's record and SPEC §3's upsert as one statement, atomic as any statement is.
     /// $1–$11 the delivery (as in SQLite's insert); $12 repository, $13 issue, $14 event time,
     /// $15 quiet, $16 max wait, $17 installation, $18 snapshot. The upsert reads the inserted
     /// record, so a delivery already recorded (`DO NOTHING`) upserts nothing and returns no row.
     static let recordAndUpsertRequest = """
         WITH recorded AS (
-            INSERT INTO deliveries (hook_id, guid, event, action, repository, issue_number, sender, installation_id,
-                                    received_at, outcome, reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (hook_id, guid) DO NOTHING
+            \(insertDelivery)
             RETURNING 1
         )
         INSERT INTO groom_requests AS r (repository, issue_number, status, first_event_at, last_event_at, due_at,
