@@ -3,9 +3,11 @@
 
   bench/load.py lua OUT.lua SECRET ISSUES
       A wrk script: the recorded issues.edited payload with the issue number spread over ISSUES,
-      each body signed with SECRET, a unique X-GitHub-Delivery per request. With BENCH_RATE set
+      each body signed with SECRET, a unique X-GitHub-Delivery per request: a UUID made of
+      BENCH_RUN (8 hex digits, a fresh one for each wrk run, so that no run repeats another's
+      GUIDs and measures the duplicate path), the wrk thread and a counter. With BENCH_RATE set
       (deliveries per second, whole run) it paces requests on a fixed schedule; otherwise it
-      sends as fast as the connections allow. It prints one line: RESULT rps p50 p99 non2xx errors.
+      sends as fast as the connections allow. It prints one line: RESULT rps p50 p99 non2xx errors requests.
 
   bench/load.py big OUT SECRET BYTES
       A valid issues.opened payload of exactly BYTES bytes (its issue body padded), and
@@ -56,6 +58,7 @@ function setup(thread)
 end
 
 local counter = 0
+local run = os.getenv("BENCH_RUN") or string.format("%08x", os.time() % 0x100000000)
 local rate = tonumber(os.getenv("BENCH_RATE") or "")
 local period, next_slot
 function init(args)
@@ -84,7 +87,7 @@ request = function()
   headers["Content-Type"] = "application/json"
   headers["User-Agent"] = "GitHub-Hookshot/bench"
   headers["X-GitHub-Event"] = "issues"
-  headers["X-GitHub-Delivery"] = string.format("bench-%d-%d-%d", thread_id, counter, math.random(1, 1000000000))
+  headers["X-GitHub-Delivery"] = string.format("%s-%04x-4000-8000-%012x", run, thread_id, counter)
   headers["X-GitHub-Hook-ID"] = "1"
   headers["X-Hub-Signature-256"] = signatures[n]
   return wrk.format("POST", nil, headers, bodies[n])
@@ -92,8 +95,8 @@ end
 
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, errors))
+  io.write(string.format("RESULT %.1f %.3f %.3f %d %d %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, errors, summary.requests))
 end
 """
 
