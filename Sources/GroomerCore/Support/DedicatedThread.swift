@@ -10,10 +10,26 @@ public final class DedicatedThread: @unchecked Sendable {  // @unchecked: `jobs`
     private var jobs: [@Sendable () -> Void] = []
     private var stopping = false
 
+    /// - Parameter name: the thread's name, as `top -H`, `perf` and debuggers show it
+    ///   (the kernel keeps its first 15 bytes).
     public init(name: String) {
-        let thread = Thread { [self] in self.loop() }
+        let thread = Thread { [self] in
+            Self.nameCurrentThread(name)
+            self.loop()
+        }
         thread.name = name
         thread.start()
+    }
+
+    /// Gives the calling thread `name` in the kernel too (its `comm`), which Foundation's
+    /// `Thread.name` does not set on Linux: without it a new thread keeps the name of the thread
+    /// that made it. Best effort: a system without `/proc/thread-self` keeps that name.
+    static func nameCurrentThread(_ name: String) {
+        let file = open("/proc/thread-self/comm", O_WRONLY)
+        guard file >= 0 else { return }
+        defer { close(file) }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
     }
 
     /// Runs `body` on the thread and returns its result to the awaiting task.

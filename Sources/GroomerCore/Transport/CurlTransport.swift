@@ -33,7 +33,10 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {  // @unch
         self.connectTimeout = connectTimeout
         groomer_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
         groomer_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxConnections)
-        let thread = Thread { [self] in self.loop() }
+        let thread = Thread { [self] in
+            DedicatedThread.nameCurrentThread("groomer-curl")
+            self.loop()
+        }
         thread.name = "groomer-curl"
         thread.start()
     }

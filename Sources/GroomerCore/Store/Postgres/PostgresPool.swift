@@ -18,7 +18,7 @@ actor PostgresPool {
 
     init(url: String, size: Int) {
         self.url = url
-        idle = (0..<max(1, size)).map { Lane(thread: DedicatedThread(name: "groomer-postgres-\($0)")) }
+        idle = (0..<max(1, size)).map { Lane(thread: DedicatedThread(name: "groomer-pg-\($0)")) }
     }
 
     /// Runs `body` with a connection on its lane's thread, connecting first if needed.

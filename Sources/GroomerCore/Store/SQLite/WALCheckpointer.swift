@@ -45,7 +45,7 @@ final class WALCheckpointer: Sendable {
 
     /// Opens the checkpointer's own connection to the database at `path`.
     init(path: String, durability: SQLiteDurability, limits: Limits) async throws {
-        let thread = DedicatedThread(name: "groomer-sqlite-checkpoint")
+        let thread = DedicatedThread(name: "groomer-sqlckpt")
         self.thread = thread
         self.limits = limits
         do {
