@@ -26,8 +26,8 @@ def recorded_row(label, *results):
     """Shows that every answered delivery was recorded as new, none taken for a duplicate."""
     results = [r for r in results if r and "new" in r]
     if results:
-        add(f"{label}: deliveries recorded as new, of those answered (at saturation; at 1,000/s)",
-            "; ".join(f"{r['new']:,} of {r['requests']:,}" for r in results),
+        add(f"{label}: deliveries recorded new / answered (at saturation; at 1,000/s)",
+            "; ".join(f"{r['new']:,} / {r['requests']:,}" for r in results),
             "duplicates: " + " and ".join(f"{r['duplicates']:,}" for r in results), "", "all, 0 duplicates")
 
 
