@@ -4,11 +4,34 @@ import json
 import sys
 
 rows = {}
+windows = {}
 for line in open(sys.argv[1]):
     line = line.strip()
     if line:
         item = json.loads(line)
-        rows[item["name"]] = item
+        name, _, window = item["name"].partition("#")
+        if window:
+            windows.setdefault(name, []).append(item)
+        else:
+            rows[name] = item
+
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+# Fixed-rate figures measured in several windows ("NAME#1", "NAME#2", …): the median of each
+# latency, the mean rate, counts summed, and the p99 of every window for its range.
+for name, items in windows.items():
+    rows[name] = {
+        "name": name, "windows": len(items),
+        "rps": sum(i["rps"] for i in items) / len(items),
+        "p50": median([i["p50"] for i in items]), "p99": median([i["p99"] for i in items]),
+        "p99s": [i["p99"] for i in items],
+        **{key: sum(i[key] for i in items) for key in ("non2xx", "errors", "requests", "new", "duplicates") if key in items[0]},
+    }
 
 
 def ratio(a, b):
@@ -20,6 +43,20 @@ out = [("Figure", "groomer", "Ceiling (same run)", "Ratio", "Target"), ("---", "
 
 def add(*cells):
     out.append(tuple(str(c) for c in cells))
+
+
+def latency(r):
+    """p50 / p99, with the p99's range when the figure is a median over windows."""
+    cell = f"{r['p50']:.2f} / {r['p99']:.2f}"
+    if r.get("windows", 1) > 1:
+        cell += f" (p99 {min(r['p99s']):.2f}–{max(r['p99s']):.2f})"
+    return cell
+
+
+def paced_row(label, fixed, ceiling):
+    windows = f", median of {fixed['windows']} windows" if fixed.get("windows", 1) > 1 else ""
+    add(f"{label}: at a fixed 1,000/s (achieved {fixed['rps']:,.0f}/s{windows}), p50 / p99 ms", latency(fixed),
+        f"HMAC route {latency(ceiling)}", ratio(fixed["p99"], ceiling["p99"]), "p99 ≤ 5 ms")
 
 
 def recorded_row(label, *results):
@@ -45,10 +82,8 @@ def ingest_rows(name, label):
     add(f"{label}: p50 / p99 at saturation, ms", f"{r['p50']:.2f} / {r['p99']:.2f}", f"HMAC route {h['p50']:.2f} / {h['p99']:.2f}",
         ratio(r["p99"], h["p99"]), "")
     fixed = rows.get(name + "@1000")
-    hf = rows["hmac@1000"]
     if fixed:
-        add(f"{label}: at a fixed 1,000/s (achieved {fixed['rps']:,.0f}/s), p50 / p99 ms", f"{fixed['p50']:.2f} / {fixed['p99']:.2f}",
-            f"HMAC route {hf['p50']:.2f} / {hf['p99']:.2f}", ratio(fixed["p99"], hf["p99"]), "p99 ≤ 5 ms")
+        paced_row(label, fixed, rows.get(name + "-hmac@1000") or rows["hmac@1000"])
     recorded_row(label, r, fixed)
     errors = r["non2xx"] + r["errors"] + (fixed["non2xx"] + fixed["errors"] if fixed else 0)
     if errors:
@@ -63,8 +98,7 @@ if "durable" in rows:
         ratio(d["rps"], rows["hmac"]["rps"]), "≥ 0.60")
     df = rows.get("durable@1000")
     if df:
-        add(f"Durability: synchronous=full at 1,000/s (achieved {df['rps']:,.0f}/s), p50 / p99 ms", f"{df['p50']:.2f} / {df['p99']:.2f}",
-            f"HMAC route {rows['hmac@1000']['p50']:.2f} / {rows['hmac@1000']['p99']:.2f}", ratio(df["p99"], rows["hmac@1000"]["p99"]), "p99 ≤ 5 ms")
+        paced_row("Durability, synchronous=full", df, rows.get("durable-hmac@1000") or rows["hmac@1000"])
     recorded_row("Durability", d, df)
 ingest_rows("postgres", "Ingest, PostgreSQL")
 if "hmac-digest" in rows:
