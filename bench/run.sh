@@ -51,25 +51,26 @@ start_server() {  # DATABASE_URL
 }
 rss() { awk -v key="$1:" '$1 == key { printf "%.1f", $2 / 1024 }' "/proc/$server/status"; }
 
-# Deliveries the server has counted (its /metrics): `duplicate` ones, or `new` (every other outcome).
-deliveries() {  # new|duplicate
-  curl -fs "$url/metrics" | awk -v want="$1" '/^groomer_deliveries_total[{]/ {
-    duplicate = index($0, "outcome=\"duplicate\"") > 0
-    if ((want == "duplicate") == duplicate) n += $NF
-  } END { printf "%d", n }'
+# Deliveries the server has counted (its /metrics): "NEW DUPLICATES", where new is every
+# outcome but `duplicate`.
+deliveries() {
+  curl -fs "$url/metrics" | awk '/^groomer_deliveries_total[{]/ {
+    if (index($0, "outcome=\"duplicate\"") > 0) duplicates += $NF; else new += $NF
+  } END { printf "%d %d", new, duplicates }'
 }
 
 load() {  # NAME PATH [RATE]
   local name=$1 path=$2 rate=${3:-}
   local connections=32
   [ -n "$rate" ] && connections=16
-  local line new=0 duplicates=0
-  [ "$path" = /webhooks/github ] && { new=$((-$(deliveries new))); duplicates=$((-$(deliveries duplicate))); }
+  local line new duplicates before=(0 0) after=(0 0)
+  [ "$path" = /webhooks/github ] && read -r -a before <<<"$(deliveries)"
   # A fresh BENCH_RUN each time: every request's GUID is new, so ingest measures recording, not the duplicate check.
   line=$(BENCH_RUN=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ') BENCH_RATE=$rate BENCH_THREADS=2 \
     wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/load.lua" "$url$path" | grep '^RESULT')
   read -r _ rps p50 p99 non2xx errors requests <<<"$line"
-  [ "$path" = /webhooks/github ] && { new=$((new + $(deliveries new))); duplicates=$((duplicates + $(deliveries duplicate))); }
+  [ "$path" = /webhooks/github ] && read -r -a after <<<"$(deliveries)"
+  new=$((after[0] - before[0])) duplicates=$((after[1] - before[1]))
   echo "{\"name\":\"$name\",\"rps\":$rps,\"p50\":$p50,\"p99\":$p99,\"non2xx\":$non2xx,\"errors\":$errors,\"requests\":$requests,\"new\":$new,\"duplicates\":$duplicates}" >>"$results"
   echo "  $name: $rps/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, errors $errors, recorded $new new and $duplicates duplicate of $requests" >&2
 }

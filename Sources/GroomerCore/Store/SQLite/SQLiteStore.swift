@@ -26,25 +26,29 @@ public final class SQLiteStore: GroomerStore {
     init(path: String, durability: SQLiteDurability, busyTimeout: TimeInterval, checkpoints: WALCheckpointer.Limits) async throws {
         let thread = DedicatedThread(name: "groomer-sqlite")
         self.thread = thread
+        var opened: WALCheckpointer?
         do {
             let (box, usesLog) = try await thread.run {
                 let connection = try SQLiteConnection(path: path, synchronous: durability.rawValue, busyTimeout: busyTimeout)
                 return (ConfinedConnection(connection), try connection.usesWriteAheadLog)
             }
             self.box = box
-            checkpointer = usesLog
-                ? try await WALCheckpointer(path: path, durability: durability, limits: checkpoints) : nil
+            opened = usesLog ? try await WALCheckpointer(path: path, durability: durability, limits: checkpoints) : nil
+            checkpointer = opened
+            if let checkpointer = opened {
+                try await thread.run {
+                    let db = box.connection
+                    let pageSize = try db.query("PRAGMA page_size", []).rows.first?.int(0) ?? 4096
+                    // A log that grew under load is cut back to this size when it starts over.
+                    try db.query("PRAGMA journal_size_limit = \(checkpoints.writerPages * pageSize)", [])
+                    db.observeCommits { logPages in checkpointer.committed(logPages: logPages) }
+                }
+            }
         } catch {
+            // Neither thread outlives a store that failed to open.
+            opened?.stop()
             thread.stop()
             throw error
-        }
-        if let checkpointer {
-            try await withConnection { db in
-                let pageSize = try db.query("PRAGMA page_size", []).rows.first?.int(0) ?? 4096
-                // A log that grew under load is cut back to this size when it starts over.
-                try db.query("PRAGMA journal_size_limit = \(checkpoints.writerPages * pageSize)", [])
-                db.observeCommits { logPages in checkpointer.committed(logPages: logPages) }
-            }
         }
     }
 
