@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "groomer", targets: ["groomer"]),
+        .library(name: "GroomerDomain", targets: ["GroomerDomain"]),
         .library(name: "GroomerCore", targets: ["GroomerCore"]),
     ],
     dependencies: [
@@ -26,10 +27,18 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // The domain: values, pure functions (planner, policy, coalescing rule, triage, learning)
+        // and ports. It depends on no other target and imports no C module, NIO or Hummingbird.
+        .target(
+            name: "GroomerDomain",
+            // The learned triage's training loops are optimised in every build, so debug builds
+            // and the tests train in about the time a release build does.
+            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "GroomerCore",
             dependencies: [
-                "COpenSSL", "CSQLite", "CCurl", "CLibPQ", "CMalloc",
+                "GroomerDomain", "COpenSSL", "CSQLite", "CCurl", "CLibPQ", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "GroomerTests",
             dependencies: [
-                "GroomerCore", "groomer",
+                "GroomerDomain", "GroomerCore", "groomer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -9,7 +9,7 @@ struct Groomer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groomer",
         abstract: "GitHub issue triage: webhooks in, coalesced LLM- or rule-based label plans out.",
-        subcommands: [Serve.self, Replay.self, Groom.self]
+        subcommands: [Serve.self, Replay.self, Groom.self, Eval.self]
     )
 }
 
@@ -56,10 +56,12 @@ enum CLI {
 
     /// The run as every command assembles it: GitHub and the LLM when configured, else offline rules.
     static func runner(settings: Settings, configuration: GroomerConfiguration, store: any GroomerStore,
-                       transport: any HTTPTransport, logger: Logger) throws -> GroomerRunner {
+                       transport: any HTTPTransport, models: ModelRegistry = ModelRegistry(), logger: Logger) throws -> GroomerRunner {
+        let llm = try GroomerAssembly.llm(settings, transport: transport, logger: logger)
+        let triage = try GroomerAssembly.triage(GroomerAssembly.triageMode(settings), llm: llm, models: models)
         let groomer = IssueGroomer(
             store: store, github: try GroomerAssembly.github(settings, transport: transport, logger: logger),
-            llm: try GroomerAssembly.llm(settings, transport: transport, logger: logger), configuration: configuration,
+            triage: triage, configuration: configuration,
             botLogin: settings.botLogin, clock: SystemClock(), logger: logger)
         return GroomerRunner(store: store, groomer: groomer)
     }

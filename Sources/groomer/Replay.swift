@@ -51,13 +51,15 @@ struct Replay: AsyncParsableCommand {
 
             // Replay compresses time: every pending request is due now.
             let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
-            let mode = runner.groomer.github == nil ? "offline: issues as the payloads show them, nothing written" : "live GitHub"
-            let triage = runner.groomer.llm == nil ? "rules" : "LLM"
+            let reach = runner.groomer.github == nil ? "offline: issues as the payloads show them, nothing written" : "live GitHub"
+            let mode = GroomerAssembly.triageMode(settings)
+            // Replay learns nothing: with no model yet, the learned triage falls back to the rules.
+            let triage = mode == .learned ? "learned triage, no model yet: rules" : "\(mode.rawValue) triage"
             switch try await runner.run(trigger: "replay", dueBy: .distantFuture) {
             case .busy(let holder, _):
                 print("groom: another run holds the lock (\(holder)); the requests stay pending in \(settings.store)")
             case .completed(_, let summary, let records):
-                print("\nLabel plans (\(triage) triage, \(mode)):")
+                print("\nLabel plans (\(triage), \(reach)):")
                 for record in records { print("  " + CLI.render(record)) }
                 print("\(summary.groomed) groomed, \(summary.skipped) skipped, \(summary.failed) failed"
                       + (persistent ? "" : " (in-memory store; set GROOMER_DATABASE_URL to keep the audit)"))

@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
             onRunning: { port in
                 logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "store": "\(settings.store)",
                                                     "github": "\(runner.groomer.github == nil ? "offline" : settings.githubAPIURL)",
-                                                    "triage": "\(runner.groomer.llm == nil ? "rules" : "llm")"])
+                                                    "triage": "\(GroomerAssembly.triageMode(settings).rawValue)"])
             })
         var groupConfiguration = ServiceGroupConfiguration(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // In-flight deliveries and the current groom finish within this; then they are cancelled and stay pending.

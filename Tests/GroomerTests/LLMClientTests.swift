@@ -50,7 +50,8 @@ import Testing
     @Test func givesUpWithATypedErrorAfterTheBound() async throws {
         try await FakeLLM.with { fake in
             fake.setFallback(.status(503))
-            await #expect(throws: LLMError.exhausted(attempts: 3, lastProblem: "HTTP 503")) {
+            // The server's own error text is kept, for 5xx as for 4xx.
+            await #expect(throws: LLMError.exhausted(attempts: 3, lastProblem: "HTTP 503: injected")) {
                 try await Self.client(fake).complete(Self.request)
             }
             #expect(fake.callCount == 3)

@@ -20,12 +20,14 @@ public enum ConfigurationFile {
         } catch {
             throw ConfigurationError(source: source, key: nil, problem: "not valid YAML: \(error)")
         }
-        guard let document else { return GroomerConfiguration(defaults: Policy()) }
+        guard let document else { return GroomerConfiguration(defaults: .builtIn) }
         guard let root = document as? [String: Any] else {
             throw ConfigurationError(source: source, key: nil, problem: "expected a mapping at the top level")
         }
         let reader = Reader(source: source)
-        let defaults = try reader.policy(root, base: Policy(), prefix: "", allowRepositories: true)
+        // What the file does not set stays built in: a file that names `labels:` without
+        // `rules:` keeps the built-in rules and groups (`rules: []` turns them off).
+        let defaults = try reader.policy(root, base: .builtIn, prefix: "", allowRepositories: true)
         var repositories: [String: Policy] = [:]
         if let raw = root["repositories"] {
             guard let map = raw as? [String: Any] else {
@@ -73,9 +75,19 @@ public enum ConfigurationFile {
                 case "labels": policy.labels = try labels(value, path)
                 case "groups": policy.groups = try groups(value, path)
                 case "rules": policy.rules = try rules(value, path)
+                case "learn":
+                    let map = try mapping(value, path, keys: ["target_precision", "min_examples", "max_issues", "retrain_after"])
+                    if let target = map["target_precision"] {
+                        let number = try self.number(target, path + ".target_precision")
+                        guard number > 0, number < 1 else { throw error(path + ".target_precision", "expected a number between 0 and 1, got \(number)") }
+                        policy.learning.targetPrecision = number
+                    }
+                    if let value = map["min_examples"] { policy.learning.minExamples = try count(value, path + ".min_examples", 1...100_000) }
+                    if let value = map["max_issues"] { policy.learning.maxIssues = try count(value, path + ".max_issues", 1...1_000_000) }
+                    if let value = map["retrain_after"] { policy.learning.retrainAfter = try count(value, path + ".retrain_after", 1...1_000_000) }
                 case "repositories" where allowRepositories: continue
                 default:
-                    throw error(path, "unknown key; known keys: dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, repositories")
+                    throw error(path, "unknown key; known keys: dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories")
                 }
             }
             return policy
@@ -91,6 +103,13 @@ public enum ConfigurationFile {
             if let i = value as? Int { return Double(i) }
             if let d = value as? Double { return d }
             throw error(path, "expected a number, got \(describe(value))")
+        }
+
+        func count(_ value: Any, _ path: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+            guard !(value is Bool), let n = value as? Int, range.contains(n) else {
+                throw error(path, "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(describe(value))")
+            }
+            return n
         }
 
         func seconds(_ value: Any, _ path: String) throws(ConfigurationError) -> TimeInterval {
@@ -157,11 +176,35 @@ public enum ConfigurationFile {
                 do {
                     _ = try NSRegularExpression(pattern: pattern)
                 } catch {
-                    throw self.error(itemPath + ".pattern", "not a valid regular expression: \(pattern)")
+                    throw self.error(itemPath + ".pattern", "not a valid regular expression (\(Self.regexProblem(pattern))): \(pattern)")
                 }
                 result.append(LabelRule(label: label, pattern: pattern))
             }
             return result
+        }
+
+        /// Foundation says only that a pattern is invalid; name the commonest reasons.
+        static func regexProblem(_ pattern: String) -> String {
+            var depth = 0
+            var escaped = false
+            var inClass = false
+            for character in pattern {
+                if escaped { escaped = false; continue }
+                switch character {
+                case "\\": escaped = true
+                case "[" where !inClass: inClass = true
+                case "]" where inClass: inClass = false
+                case "(" where !inClass: depth += 1
+                case ")" where !inClass:
+                    depth -= 1
+                    if depth < 0 { return "a ) without its (" }
+                default: break
+                }
+            }
+            if escaped { return "it ends in a lone backslash" }
+            if inClass { return "a [ is never closed" }
+            if depth > 0 { return "\(depth) ( never closed" }
+            return "a quantifier, group or escape the ICU syntax does not accept"
         }
 
         func describe(_ value: Any?) -> String {

@@ -17,6 +17,11 @@ public struct Settings: Sendable {
     public var llmURL: String?
     public var llmAPIKey: String?
     public var llmModel: String?
+    /// `GROOMER_LLM_TEMPERATURE`: sent as `temperature`; nil (`omit`) sends none, for models
+    /// that refuse one.
+    public var llmTemperature: Double?
+    /// `GROOMER_TRIAGE`; nil chooses `cascade` with an LLM and `learned` without.
+    public var triage: TriageMode?
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
         func value(_ name: String) -> String? {
@@ -41,6 +46,23 @@ public struct Settings: Sendable {
         llmURL = value("GROOMER_LLM_URL")
         llmAPIKey = value("GROOMER_LLM_API_KEY")
         llmModel = value("GROOMER_LLM_MODEL")
+        switch value("GROOMER_LLM_TEMPERATURE")?.lowercased() {
+        case nil: llmTemperature = 0
+        case "omit", "none": llmTemperature = nil
+        case let text?:
+            guard let temperature = Double(text), (0...2).contains(temperature) else {
+                throw ConfigurationError(source: "GROOMER_LLM_TEMPERATURE", key: nil,
+                                         problem: "expected a number from 0 to 2, or omit to send none; got \(text)")
+            }
+            llmTemperature = temperature
+        }
+        if let text = value("GROOMER_TRIAGE") {
+            guard let mode = TriageMode(rawValue: text.lowercased()) else {
+                throw ConfigurationError(source: "GROOMER_TRIAGE", key: nil,
+                                         problem: "expected one of \(TriageMode.allCases.map(\.rawValue).joined(separator: ", ")); got \(text)")
+            }
+            triage = mode
+        }
     }
 
     /// The secrets, or the error `serve` stops with when none is configured (fail closed).

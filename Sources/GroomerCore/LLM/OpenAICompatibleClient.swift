@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// An OpenAI-compatible chat-completions client (OpenAI, LiteLLM, vLLM, Ollama): `POST
-/// {base}/chat/completions` with a bearer key, `temperature` 0 and a strict `json_schema`
+/// {base}/chat/completions` with a bearer key, `temperature` (0 unless set otherwise, or none) and a strict `json_schema`
 /// response format; nothing provider-specific.
 public final class OpenAICompatibleClient: LanguageModel {
     public let model: String
@@ -12,6 +12,7 @@ public final class OpenAICompatibleClient: LanguageModel {
     private let timeout: TimeInterval
     private let maxAttempts: Int
     private let backoff: TimeInterval
+    private let temperature: Double?
     private let logger: Logger
 
     /// - Parameters:
@@ -19,7 +20,7 @@ public final class OpenAICompatibleClient: LanguageModel {
     ///   - maxAttempts: tries in all before `LLMError.exhausted`.
     ///   - backoff: the first wait between tries; doubled each time.
     public init(baseURL: String, apiKey: String?, model: String, transport: any HTTPTransport,
-                timeout: TimeInterval = 60, maxAttempts: Int = 3, backoff: TimeInterval = 1,
+                timeout: TimeInterval = 60, maxAttempts: Int = 3, backoff: TimeInterval = 1, temperature: Double? = 0,
                 logger: Logger = Logger(label: "groomer.llm")) {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.endpoint = base + "/chat/completions"
@@ -29,12 +30,13 @@ public final class OpenAICompatibleClient: LanguageModel {
         self.timeout = timeout
         self.maxAttempts = max(1, maxAttempts)
         self.backoff = backoff
+        self.temperature = temperature
         self.logger = logger
     }
 
     public func complete(_ request: ChatRequest) async throws -> ChatCompletion {
         let body = CompactJSON.encode(WireRequest(
-            model: model, temperature: 0,
+            model: model, temperature: temperature,
             messages: [.init(role: "system", content: request.system), .init(role: "user", content: request.user)],
             responseFormat: .init(type: "json_schema", jsonSchema: .init(name: request.schemaName, strict: true, schema: request.schema))))
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "groomer")]
@@ -68,7 +70,8 @@ public final class OpenAICompatibleClient: LanguageModel {
                     problem = unusable.reason
                 }
             case 429, 500...599:
-                problem = "HTTP \(response.status)"
+                let message = Self.errorMessage(response.body)
+                problem = message.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status): \(message)"
             default:
                 throw LLMError.rejected(status: response.status, message: Self.errorMessage(response.body))
             }
@@ -129,7 +132,7 @@ public final class OpenAICompatibleClient: LanguageModel {
             }
         }
         var model: String
-        var temperature: Double
+        var temperature: Double?
         var messages: [Message]
         var responseFormat: ResponseFormat
         enum CodingKeys: String, CodingKey {

@@ -16,27 +16,6 @@ public enum DeliveryEffect: Sendable, Equatable {
     case reject(reason: String)
 }
 
-/// A human's label change on an issue, as the `labeled`/`unlabeled` deliveries report it.
-public struct LabelDecision: Sendable, Equatable, Codable {
-    public enum Change: String, Sendable, Codable { case added, removed }
-
-    public var issue: IssueKey
-    public var label: String
-    public var change: Change
-    public var actor: String
-    public var decidedAt: Date
-    public var deliveryGUID: String?
-
-    public init(issue: IssueKey, label: String, change: Change, actor: String, decidedAt: Date, deliveryGUID: String?) {
-        self.issue = issue
-        self.label = label
-        self.change = change
-        self.actor = actor
-        self.decidedAt = decidedAt
-        self.deliveryGUID = deliveryGUID
-    }
-}
-
 /// A delivery after mapping: what to record about it and what it does.
 public struct MappedDelivery: Sendable, Equatable {
     public var action: String?

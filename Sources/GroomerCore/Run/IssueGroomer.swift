@@ -7,7 +7,8 @@ public struct IssueGroomer: Sendable {
     public let store: any GroomerStore
     /// Nil offline: the issue comes from the delivery's copy and nothing is written.
     public let github: (any GitHubAPI)?
-    public let llm: LLMTriage?
+    /// What decides the labels: rules, the learned model, an LLM, or the cascade.
+    public let triage: any Triage
     public let configuration: GroomerConfiguration
     public let botLogin: String?
     public let clock: any GroomerClock
@@ -28,11 +29,11 @@ public struct IssueGroomer: Sendable {
         LabelInfo(name: "wontfix", description: "This will not be worked on"),
     ]
 
-    public init(store: any GroomerStore, github: (any GitHubAPI)?, llm: LLMTriage?, configuration: GroomerConfiguration,
+    public init(store: any GroomerStore, github: (any GitHubAPI)?, triage: any Triage, configuration: GroomerConfiguration,
                 botLogin: String?, clock: any GroomerClock, logger: Logger) {
         self.store = store
         self.github = github
-        self.llm = llm
+        self.triage = triage
         self.configuration = configuration
         self.botLogin = botLogin
         self.clock = clock
@@ -78,13 +79,13 @@ public struct IssueGroomer: Sendable {
                        lockHeld: @escaping @Sendable () -> Bool) async throws -> RequestCompletion {
         let key = request.key
         let issue = try await readIssue(request)
-        if issue.isPullRequest { throw Skip(reason: "pull request") }
-        if issue.state != "open" { throw Skip(reason: "issue is \(issue.state)") }
-        if issue.locked { throw Skip(reason: "issue is locked") }
+        if let skip = GroomPlanner.skipReason(isPullRequest: issue.isPullRequest, state: issue.state, locked: issue.locked) {
+            throw Skip(reason: skip.description)
+        }
 
         let candidates = try await candidateLabels(key, policy: policy, installation: request.installationID)
-        let triageName = llm.map { "llm:\($0.model.model)" } ?? "rules"
-        let fingerprint = Fingerprint.of(title: issue.title, body: issue.body, candidates: candidates, triage: triageName,
+        let fingerprint = Fingerprint.of(title: issue.title, body: issue.body, candidates: candidates,
+                                         triage: triage.identity(for: key.repository),
                                          rules: policy.rules, dryRun: dryRun)
         record.fingerprint = fingerprint
         if !request.forced, try await store.lastFingerprint(key) == fingerprint {
@@ -93,22 +94,27 @@ public struct IssueGroomer: Sendable {
             return .done
         }
 
-        let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates, rules: policy.rules)
-        let triage: TriageResult
+        let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates,
+                                rules: policy.rules, groups: policy.groups)
+        let result: TriageResult
         if candidates.isEmpty {
-            triage = TriageResult(source: "none", proposals: [], summary: "no candidate labels exist in the repository")
-        } else if let llm {
-            triage = try await llm.triage(input)
+            result = TriageResult(source: .none, proposals: [], summary: "no candidate labels exist in the repository")
         } else {
-            triage = RulesTriage.triage(input)
+            do {
+                result = try await self.triage.triage(input)
+            } catch let unusable as UnusableTriageAnswer {
+                record.triage = TriageResult(source: unusable.source, proposals: [], summary: "unusable answer: \(unusable.problem)",
+                                             model: unusable.model, rawOutput: unusable.raw, llmCalls: 1)
+                throw unusable
+            }
         }
-        record.triage = triage
+        record.triage = result
 
         let labelPolicy = LabelPolicy(policy)
         let owned = try await store.groomerOwnedLabels(key)
-        var humans = try await humanHistory(key, proposals: triage.proposals, installation: request.installationID)
-        let decision = labelPolicy.decide(proposals: triage.proposals, current: issue.labels.map(\.name), candidates: candidates,
-                                          humans: humans, groomerOwned: owned)
+        var humans = try await humanHistory(key, proposals: result.proposals, installation: request.installationID)
+        let decision = GroomPlanner.plan(triage: result, current: issue.labels.map(\.name), candidates: candidates,
+                                         policy: labelPolicy, humans: humans, groomerOwned: owned)
         record.plan = decision.plan
         record.notes = decision.notes
         if decision.plan.isEmpty {
@@ -123,9 +129,9 @@ public struct IssueGroomer: Sendable {
         // Re-read just before writing and plan against what is there now (SPEC §5 step 6).
         guard lockHeld() else { throw RunInterrupted.lockLost }
         let fresh = try await github.issue(key, installation: request.installationID)
-        humans = try await humanHistory(key, proposals: triage.proposals, installation: request.installationID)
-        let final = labelPolicy.decide(proposals: triage.proposals, current: fresh.labels.map(\.name), candidates: candidates,
-                                       humans: humans, groomerOwned: owned).plan
+        humans = try await humanHistory(key, proposals: result.proposals, installation: request.installationID)
+        let final = GroomPlanner.plan(triage: result, current: fresh.labels.map(\.name), candidates: candidates,
+                                      policy: labelPolicy, humans: humans, groomerOwned: owned).plan
         var written = LabelPlan()
         defer { record.written = written }
         if !final.add.isEmpty {

@@ -65,7 +65,8 @@ struct RunHarness: Sendable {
 
     static func runner(store: any GroomerStore, github: FakeGitHub, llm: FakeLLM, configuration: GroomerConfiguration,
                        clock: any GroomerClock, llmAttempts: Int = 2, holder: String = "test-runner",
-                       mutationSpacing: Duration = .milliseconds(50)) -> GroomerRunner {
+                       mutationSpacing: Duration = .milliseconds(50), triage mode: TriageMode = .llm,
+                       models: any LabelModelSource = FixedModels([:])) -> GroomerRunner {
         var logger = Logger(label: "run-test")
         logger.logLevel = .critical
         let transport = CurlTransport()
@@ -74,7 +75,9 @@ struct RunHarness: Sendable {
                                             transientBackoff: 0.05, logger: logger)
         let model = OpenAICompatibleClient(baseURL: llm.baseURL, apiKey: llm.apiKey, model: "gpt-test", transport: transport,
                                            timeout: 5, maxAttempts: llmAttempts, backoff: 0.05, logger: logger)
-        let groomer = IssueGroomer(store: store, github: githubClient, llm: LLMTriage(model: model), configuration: configuration,
+        // The assembly `serve` uses; the modes that need no LLM never call the fake.
+        let triage = try! GroomerAssembly.triage(mode, llm: LLMTriage(model: model), models: models)
+        let groomer = IssueGroomer(store: store, github: githubClient, triage: triage, configuration: configuration,
                                    botLogin: "groomer-bot", clock: clock, logger: logger)
         return GroomerRunner(store: store, groomer: groomer, holder: holder)
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A rule of the offline triage: a regular expression over title and body that proposes a label.
-public struct LabelRule: Sendable, Equatable {
+public struct LabelRule: Sendable, Hashable {
     public var label: String
     public var pattern: String
 
@@ -22,6 +22,8 @@ public struct Policy: Sendable, Equatable {
     public var labels: [LabelInfo]?
     public var groups: [[String]] = []
     public var rules: [LabelRule] = []
+    /// The `learn:` keys: how the learned triage trains and how sure it must be.
+    public var learning = LearningSettings()
 
     public init() {}
 
@@ -31,10 +33,10 @@ public struct Policy: Sendable, Equatable {
         var policy = Policy()
         policy.groups = [["bug", "enhancement", "question"]]
         policy.rules = [
-            LabelRule(label: "bug", pattern: #"(?i)\b(bug|crash(es|ed)?|exception|traceback|regression|broken|fails?|error)\b"#),
-            LabelRule(label: "enhancement", pattern: #"(?i)\b(feature request|would be nice|please add|support for|enhancement|proposal)\b"#),
-            LabelRule(label: "documentation", pattern: #"(?i)\b(docs?|documentation|readme|typo)\b"#),
-            LabelRule(label: "question", pattern: #"(?i)(\bhow (do|can|should) (i|we)\b|\bis it possible\b)"#),
+            LabelRule(label: "bug", pattern: #"(?i)\b(bugs?|crash(es|ed|ing)?|exception|traceback|stack ?trace|segfault|regression|broken|fails?|failed|failing|errors?|not working|(does|do|is|are)n'?t work(ing)?|wrong|incorrect(ly)?|unexpected(ly)?)\b"#),
+            LabelRule(label: "enhancement", pattern: #"(?i)\b(feature requests?|would be (nice|great|useful|helpful)|please add|add(ing)? (support|an? option)|support for|enhancements?|proposals?|suggestions?|ability to|allow(ing)? (users? )?to|option to|it would be)\b"#),
+            LabelRule(label: "documentation", pattern: #"(?i)\b(docs|documentation|readme|typos?)\b"#),
+            LabelRule(label: "question", pattern: #"(?i)(\bhow (do|can|should|to|does) (i|we|you|one)?\b|\bis (it|there a way) possible\b|\bis there (a|any) way\b|\bwhat is the\b|\bwhy (does|do|is)\b|\bquestions?\b|\?\s*$)"#),
         ]
         return policy
     }()

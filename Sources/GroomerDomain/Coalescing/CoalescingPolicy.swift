@@ -19,6 +19,6 @@ public struct CoalescingPolicy: Sendable, Equatable {
         min(lastEvent + quiet, firstEvent + maxWait)
     }
 
-    var quietMilliseconds: Int64 { Int64((quiet * 1000).rounded()) }
-    var maxWaitMilliseconds: Int64 { Int64((maxWait * 1000).rounded()) }
+    public var quietMilliseconds: Int64 { Int64((quiet * 1000).rounded()) }
+    public var maxWaitMilliseconds: Int64 { Int64((maxWait * 1000).rounded()) }
 }

@@ -44,25 +44,23 @@ public struct IssueSnapshot: Hashable, Sendable, Codable {
     }
 }
 
-extension IssueSnapshot {
-    /// The snapshot as the store keeps it: the same JSON as its `Codable` form with sorted keys,
-    /// written directly because every groom-queueing delivery stores one.
-    var storedJSON: String {
-        var json = JSONWriter()
-        json.object { snapshot in
-            if let author { snapshot.field("author", author) }
-            snapshot.field("body", body)
-            snapshot.key("labels")
-            snapshot.array(labels) { writer, label in
-                writer.object { object in
-                    if let description = label.description { object.field("description", description) }
-                    object.field("name", label.name)
-                }
-            }
-            snapshot.field("locked", locked)
-            snapshot.field("state", state)
-            snapshot.field("title", title)
-        }
-        return String(decoding: json.bytes, as: UTF8.self)
+/// A human's label change on an issue, as the `labeled`/`unlabeled` deliveries report it.
+public struct LabelDecision: Sendable, Equatable, Codable {
+    public enum Change: String, Sendable, Codable { case added, removed }
+
+    public var issue: IssueKey
+    public var label: String
+    public var change: Change
+    public var actor: String
+    public var decidedAt: Date
+    public var deliveryGUID: String?
+
+    public init(issue: IssueKey, label: String, change: Change, actor: String, decidedAt: Date, deliveryGUID: String?) {
+        self.issue = issue
+        self.label = label
+        self.change = change
+        self.actor = actor
+        self.decidedAt = decidedAt
+        self.deliveryGUID = deliveryGUID
     }
 }

@@ -1,0 +1,187 @@
+import Foundation
+
+/// `groomer eval`: runs the planner a groom runs (triage, then policy) over labelled issues,
+/// with no GitHub and no store, and scores it.
+public struct Evaluation: Sendable {
+    public var train: [LabelledIssue]
+    public var test: [LabelledIssue]
+    public var configuration: GroomerConfiguration
+    public var learning: LearningSettings
+    /// How train and test were chosen, for the report.
+    public var split: String
+
+    /// - Parameter labelMap: renames labels before anything else (`feature` → `enhancement`).
+    public init(train: [LabelledIssue], test: [LabelledIssue]?, configuration: GroomerConfiguration,
+                learning: LearningSettings = LearningSettings(), labelMap: [String: String] = [:]) {
+        let map = Dictionary(labelMap.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        func mapped(_ issues: [LabelledIssue]) -> [LabelledIssue] {
+            issues.map { issue in
+                var issue = issue
+                issue.labels = issue.labels.map { map[$0.lowercased()] ?? $0 }
+                return issue
+            }
+        }
+        if let test {
+            self.train = mapped(train)
+            self.test = mapped(test)
+            split = "given train and test files"
+        } else {
+            (self.train, self.test) = Self.timeSplit(mapped(train))
+            split = "by created_at within each repository: the older half trains, the newer half tests"
+        }
+        self.configuration = configuration
+        self.learning = learning
+    }
+
+    /// Per repository, the older half (by `created_at`, then file order) and the newer half.
+    static func timeSplit(_ issues: [LabelledIssue]) -> ([LabelledIssue], [LabelledIssue]) {
+        var byRepository: [String: [(Int, LabelledIssue)]] = [:]
+        for (index, issue) in issues.enumerated() { byRepository[issue.repository.lowercased(), default: []].append((index, issue)) }
+        var train: [LabelledIssue] = [], test: [LabelledIssue] = []
+        for key in byRepository.keys.sorted() {
+            let sorted = byRepository[key]!.sorted { ($0.1.createdAt ?? .distantPast, $0.0) < ($1.1.createdAt ?? .distantPast, $1.0) }
+            let half = sorted.count / 2
+            train += sorted.prefix(half).map(\.1)
+            test += sorted.dropFirst(half).map(\.1)
+        }
+        return (train, test)
+    }
+
+    /// The labels scored: the policy's candidates where it names them, else every label of the corpus.
+    public func candidates(for repository: String) -> [LabelInfo] {
+        let corpus = Set((train + test).flatMap(\.labels))
+        if let configured = configuration.policy(for: repository).labels {
+            let present = Set(corpus.map { $0.lowercased() })
+            return configured.filter { present.contains($0.name.lowercased()) }
+        }
+        return corpus.sorted().map { LabelInfo(name: $0) }
+    }
+
+    /// The policy's exclusive groups; where every issue carries exactly one label and no group
+    /// holds them all, the corpus's labels as one group (a forced choice, as the benchmark scores it).
+    public func groups(for repository: String) -> (groups: [[String]], inferred: Bool) {
+        let configured = configuration.policy(for: repository).groups
+        let labels = Set(candidates(for: repository).map { $0.name.lowercased() })
+        let covered = configured.contains { Set($0.map { $0.lowercased() }).isSuperset(of: labels) }
+        let single = (train + test).allSatisfy { $0.labels.filter { labels.contains($0.lowercased()) }.count == 1 }
+        if !covered, single, labels.count >= 2 { return ([candidates(for: repository).map(\.name)], true) }
+        return (configured, false)
+    }
+
+    /// Trains a model per repository of the training issues: its own where it has enough
+    /// examples, else one borrowed from the others.
+    public func trainModels(now: Date? = nil) -> [String: LabelModel] {
+        var models: [String: LabelModel] = [:]
+        let repositories = Set((train + test).map(\.repository)).sorted()
+        for repository in repositories {
+            let candidates = candidates(for: repository).map(\.name)
+            let groups = groups(for: repository).groups
+            let own = train.filter { $0.repository.caseInsensitiveCompare(repository) == .orderedSame }
+            if let model = ModelTrainer.train(repository: repository, examples: own, candidates: candidates, groups: groups,
+                                              settings: learning, now: now) {
+                models[repository] = model
+            } else {
+                let others = train.filter { $0.repository.caseInsensitiveCompare(repository) != .orderedSame }
+                models[repository] = ModelTrainer.trainBorrowed(repository: repository, pool: others, candidates: candidates,
+                                                                groups: groups, settings: learning, now: now)
+            }
+        }
+        return models
+    }
+
+    /// Scores `triage` on the test issues.
+    public func score(_ triage: any Triage) async throws -> EvaluationReport {
+        var tally = Tally()
+        try await score(triage, into: &tally)
+        return tally.report
+    }
+
+    /// Scoreboards per repository and overall, added to across folds.
+    public struct Tally: Sendable {
+        var boards: [String: Scoreboard] = [:]
+        var overall: Scoreboard?
+        var llmCalls = 0
+        var inferredGroups = false
+
+        public init() {}
+
+        public var report: EvaluationReport {
+            let repositories = boards.mapValues(\.score)
+            var total = (overall ?? Scoreboard(labels: [])).score
+            if !repositories.isEmpty { total.macroF1 = repositories.values.map(\.macroF1).reduce(0, +) / Double(repositories.count) }
+            return EvaluationReport(overall: total, repositories: repositories, llmCalls: llmCalls, inferredGroups: inferredGroups)
+        }
+    }
+
+    public func score(_ triage: any Triage, into tally: inout Tally) async throws {
+        if tally.overall == nil {
+            let allLabels = Set((train + test).map(\.repository)).flatMap { self.candidates(for: $0).map(\.name) }
+            tally.overall = Scoreboard(labels: Array(Set(allLabels)).sorted())
+        }
+        for issue in test {
+            let repository = issue.repository
+            let candidates = candidates(for: repository)
+            let (groups, inferred) = groups(for: repository)
+            tally.inferredGroups = tally.inferredGroups || inferred
+            let policy = configuration.policy(for: repository)
+            let input = TriageInput(repository: repository, title: issue.title, body: issue.body, candidates: candidates,
+                                    rules: policy.rules, groups: groups)
+            let result = try await triage.triage(input)
+            tally.llmCalls += result.llmCalls
+            let labelPolicy = LabelPolicy(minConfidence: policy.minConfidence, groups: groups, removeLabels: false)
+            let decision = GroomPlanner.plan(triage: result, current: [], candidates: candidates, policy: labelPolicy)
+            let forced = Self.forcedChoice(result.proposals, groups: groups)
+            tally.boards[repository, default: Scoreboard(labels: candidates.map(\.name))]
+                .add(truth: Set(issue.labels), forced: forced, written: Set(decision.plan.add))
+            tally.overall!.add(truth: Set(issue.labels), forced: forced, written: Set(decision.plan.add))
+        }
+    }
+
+    /// `count` evaluations whose test sets partition `issues`: round-robin within each
+    /// repository and label, in `created_at` order, so each fold has a share of every label.
+    public static func folds(_ issues: [LabelledIssue], count: Int, configuration: GroomerConfiguration,
+                             learning: LearningSettings, labelMap: [String: String] = [:]) -> [Evaluation] {
+        var next: [String: Int] = [:]
+        let ordered = issues.enumerated().sorted { ($0.element.createdAt ?? .distantPast, $0.offset) < ($1.element.createdAt ?? .distantPast, $1.offset) }
+        var assignment: [Int] = Array(repeating: 0, count: issues.count)
+        for (index, issue) in ordered {
+            let key = issue.repository.lowercased() + "\u{0}" + (issue.labels.sorted().first ?? "")
+            let fold = next[key, default: 0]
+            next[key] = (fold + 1) % count
+            assignment[index] = fold
+        }
+        return (0..<count).map { fold in
+            var evaluation = Evaluation(train: issues.indices.filter { assignment[$0] != fold }.map { issues[$0] },
+                                        test: issues.indices.filter { assignment[$0] == fold }.map { issues[$0] },
+                                        configuration: configuration, learning: learning, labelMap: labelMap)
+            evaluation.split = "\(count)-fold cross-validation, stratified by repository and label"
+            return evaluation
+        }
+    }
+
+    /// The best label of each exclusive group (none on a tie), and every other proposed label.
+    public static func forcedChoice(_ proposals: [LabelProposal], groups: [[String]]) -> Set<String> {
+        var chosen: Set<String> = []
+        var grouped: Set<String> = []
+        for group in groups {
+            let members = Set(group.map { $0.lowercased() })
+            grouped.formUnion(members)
+            let ranked = proposals.filter { members.contains($0.name.lowercased()) }.sorted { $0.confidence > $1.confidence }
+            guard let best = ranked.first else { continue }
+            if ranked.count > 1, ranked[1].confidence == best.confidence { continue }
+            chosen.insert(best.name)
+        }
+        for proposal in proposals where !grouped.contains(proposal.name.lowercased()) { chosen.insert(proposal.name) }
+        return chosen
+    }
+}
+
+/// What `eval` measured.
+public struct EvaluationReport: Sendable {
+    /// Pooled counts, with `macroF1` the mean of the repositories' macro F1 (as NLBSE reports it).
+    public var overall: EvaluationScore
+    public var repositories: [String: EvaluationScore]
+    public var llmCalls: Int
+    /// True when the corpus's labels were scored as one exclusive group.
+    public var inferredGroups: Bool
+}

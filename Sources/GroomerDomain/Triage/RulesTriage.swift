@@ -1,0 +1,86 @@
+import Foundation
+import Synchronization
+
+/// Offline triage by the configured regular expressions. Each rule that matches the issue's
+/// prose (template boilerplate removed, see `IssueText`) proposes its label if it is a
+/// candidate. A match in the title counts for more than one in the body, and more matches for
+/// more than one, so two labels rarely tie; when they do, the policy writes neither.
+public struct RulesTriage: Triage {
+    /// The confidence of a lone match in the body; above the default `min_confidence`.
+    public static let bodyConfidence = 0.76
+    /// The confidence of a lone match in the title.
+    public static let titleConfidence = 0.86
+
+    /// The rules of one policy, compiled once.
+    public struct Compiled: Sendable {
+        public let rules: [LabelRule]
+        let expressions: [NSRegularExpression?]
+
+        public init(_ rules: [LabelRule]) {
+            self.rules = rules
+            self.expressions = rules.map { try? NSRegularExpression(pattern: $0.pattern) }
+        }
+    }
+
+    private let cache: RuleCache
+
+    public init() {
+        cache = RuleCache()
+    }
+
+    public func identity(for repository: String) -> TriageIdentity {
+        TriageIdentity(source: .rules, version: "rules-2")
+    }
+
+    public func triage(_ input: TriageInput) async throws -> TriageResult {
+        Self.triage(input, compiled: cache.compiled(input.rules))
+    }
+
+    public static func triage(_ input: TriageInput, compiled: Compiled? = nil) -> TriageResult {
+        let proposals = propose(input, compiled: compiled)
+        return TriageResult(source: .rules, proposals: proposals,
+                            summary: proposals.isEmpty ? "no rule matched" : "rules matched: \(proposals.map(\.name).joined(separator: ", "))")
+    }
+
+    public static func propose(_ input: TriageInput, compiled: Compiled? = nil) -> [LabelProposal] {
+        let compiled = compiled ?? Compiled(input.rules)
+        let byName = Dictionary(input.candidates.map { ($0.name.lowercased(), $0.name) }, uniquingKeysWith: { first, _ in first })
+        let text = IssueText(title: input.title, body: input.body)
+        let title = text.title
+        let body = text.prose
+        var proposals: [LabelProposal] = []
+        for (rule, expression) in zip(compiled.rules, compiled.expressions) {
+            guard let expression, let name = byName[rule.label.lowercased()] else { continue }
+            let titleMatches = expression.matches(in: title, range: NSRange(title.startIndex..., in: title))
+            let bodyMatches = expression.matches(in: body, range: NSRange(body.startIndex..., in: body))
+            guard let first = titleMatches.first.map({ (title, $0) }) ?? bodyMatches.first.map({ (body, $0) }),
+                  let range = Range(first.1.range, in: first.0) else { continue }
+            let extra = min(4, titleMatches.count + bodyMatches.count - 1)
+            let confidence = min(0.95, (titleMatches.isEmpty ? bodyConfidence : titleConfidence) + 0.02 * Double(extra))
+            let place = titleMatches.isEmpty ? "body" : "title"
+            let reason = "rule matched \"\(first.0[range].prefix(60))\" in the \(place)"
+                + (extra > 0 ? " (\(titleMatches.count + bodyMatches.count) matches)" : "")
+            if let index = proposals.firstIndex(where: { $0.name == name }) {
+                if confidence > proposals[index].confidence { proposals[index] = LabelProposal(name: name, confidence: confidence, reason: reason) }
+            } else {
+                proposals.append(LabelProposal(name: name, confidence: confidence, reason: reason))
+            }
+        }
+        return proposals
+    }
+}
+
+/// Compiled rule sets by their rules, so a groom never recompiles a regular expression.
+final class RuleCache: Sendable {
+    private let storage = Mutex<[[LabelRule]: RulesTriage.Compiled]>([:])
+
+    func compiled(_ rules: [LabelRule]) -> RulesTriage.Compiled {
+        if let hit = storage.withLock({ $0[rules] }) { return hit }
+        let compiled = RulesTriage.Compiled(rules)
+        storage.withLock { cache in
+            if cache.count > 64 { cache.removeAll() }
+            cache[rules] = compiled
+        }
+        return compiled
+    }
+}
