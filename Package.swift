@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "groomer",
             dependencies: [
-                "GroomerCore",
+                "GroomerDomain", "GroomerCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "groomer-bench",
             dependencies: [
-                "GroomerCore",
+                "GroomerDomain", "GroomerCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac|map]`.
+/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac|map|store|intake|learn]`.
 @main
 struct GroomerBench {
     static func main() async throws {
@@ -15,6 +15,43 @@ struct GroomerBench {
         if what == "map" || what == "all" { try map() }
         if what == "store" || what == "all" { try await store() }
         if what == "intake" || what == "all" { try await intake() }
+        if what == "learn" || what == "all" { try learn(CommandLine.arguments.dropFirst(2).first) }
+    }
+
+    /// The learned triage's cost on a labelled corpus (default: the NLBSE'24 training half beside
+    /// the checkout, else the fixture): training every repository's model, one prediction, the
+    /// model's size; beside featurising alone, the floor of both.
+    static func learn(_ path: String?) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let shared = root.deletingLastPathComponent().appendingPathComponent("shared/eval/nlbse24-train.csv").path
+        let file = path ?? (FileManager.default.fileExists(atPath: shared) ? shared : root.appendingPathComponent("fixtures/eval/nlbse24-react-vscode.csv").path)
+        let issues = try Corpus.parse(Data(contentsOf: URL(fileURLWithPath: file)), source: file)
+        let evaluation = Evaluation(train: issues, test: [], configuration: GroomerConfiguration(), labelMap: ["feature": "enhancement"])
+        let featuring = ContinuousClock.now
+        let features = issues.map { IssueFeatures(title: $0.title, body: $0.body) }
+        let featureSeconds = (ContinuousClock.now - featuring) / .seconds(1)
+        let training = ContinuousClock.now
+        let models = evaluation.trainModels().compactMapValues { $0 }
+        let trainSeconds = (ContinuousClock.now - training) / .seconds(1)
+        var predictions = 0
+        var vectorising = Duration.zero, predicting = Duration.zero
+        for (issue, feature) in zip(issues, features) {
+            guard let model = models[issue.repository] else { continue }
+            let start = ContinuousClock.now
+            _ = model.vocabulary.vector(IssueFeatures(title: issue.title, body: issue.body))
+            let middle = ContinuousClock.now
+            _ = model.propose(title: issue.title, body: issue.body)
+            predicting += ContinuousClock.now - middle
+            vectorising += middle - start
+            _ = feature
+            predictions += 1
+        }
+        let sizes = try models.values.map { try JSONEncoder().encode($0).count }
+        print(String(format: "learn: %d issues, %d models (%d folds each): trained in %.2f s, featurising alone %.2f s; "
+                     + "one prediction %.0f µs (featurise + vectorise alone %.0f µs); largest model %.0f KiB as JSON",
+                     issues.count, models.count, LearningSettings().folds, trainSeconds, featureSeconds,
+                     predicting / .microseconds(1) / Double(max(1, predictions)), vectorising / .microseconds(1) / Double(max(1, predictions)),
+                     Double(sizes.max() ?? 0) / 1024))
     }
 
     /// CPU per delivery through `WebhookIntake.accept` (map, record, coalesce, commit) without

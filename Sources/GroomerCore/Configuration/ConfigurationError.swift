@@ -1,5 +1,5 @@
 /// A bad setting, naming where it came from, the key and what is wrong (SPEC §9).
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file path or environment variable.
     public var source: String
     /// The dotted key inside a file, if any.

@@ -27,6 +27,8 @@ public struct LabelModel: Sendable, Codable, Equatable {
     public var trainedAt: Date?
     /// The examples a label needed to be written (`learn.min_examples` at training).
     public var minExamples: Int = 30
+    /// Labels never written for want of examples, with why.
+    public var withheld: [String: String] = [:]
     /// A few recent labelled issues per label, for the cascade's LLM prompt.
     public var exemplars: [Exemplar] = []
 
@@ -86,10 +88,8 @@ public struct LabelModel: Sendable, Codable, Equatable {
 
     private func proposal(_ label: String, probability: Double, detail: String) -> LabelProposal {
         let threshold = thresholds[label] ?? 2
-        let examples = figures.labels[label]?.support ?? 0
         let bar = threshold > 1
-            ? (examples < minExamples ? "never written: \(examples) examples, fewer than \(minExamples)"
-                : "never written: below \(Self.percent(figures.targetPrecision)) precision in cross-validation")
+            ? "never written: " + (withheld[label] ?? "below \(Self.percent(figures.targetPrecision)) precision in cross-validation")
             : "written from \(Self.percent(threshold))"
         let source = borrowed ? "model learned from other repositories" : "model learned from this repository"
         return LabelProposal(name: label, confidence: probability,

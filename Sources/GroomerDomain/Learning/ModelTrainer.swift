@@ -17,13 +17,16 @@ public enum ModelTrainer {
     struct HeadSpec: Equatable {
         var labels: [String]
         var exclusive: Bool
+        /// Candidate labels of the group with fewer than `minExamples` examples: while any is
+        /// missing, issues of that label would be pressed into the others, so none is written.
+        var scarce: [String] = []
     }
 
     /// A model of `repository` from its own examples, or nil when no label has `minExamples`.
     public static func train(repository: String, examples: [LabelledIssue], candidates: [String], groups: [[String]],
                              settings: LearningSettings, now: Date? = nil) -> LabelModel? {
         let prepared = Prepared(examples: examples, candidates: candidates)
-        let specs = headSpecs(prepared, groups: groups, minExamples: settings.minExamples)
+        let specs = headSpecs(prepared, groups: groups, candidates: candidates, minExamples: settings.minExamples)
         guard !specs.isEmpty else { return nil }
         let folds = foldAssignment(prepared, count: max(2, settings.folds))
         return model(repository: repository, prepared: prepared, specs: specs, folds: folds, settings: settings, borrowed: false,
@@ -38,7 +41,7 @@ public enum ModelTrainer {
         let prepared = Prepared(examples: pool, candidates: candidates)
         let repositories = Array(Set(prepared.examples.map { $0.repository.lowercased() })).sorted()
         guard repositories.count >= 2 else { return nil }
-        let specs = headSpecs(prepared, groups: groups, minExamples: settings.minExamples)
+        let specs = headSpecs(prepared, groups: groups, candidates: candidates, minExamples: settings.minExamples)
         guard !specs.isEmpty else { return nil }
         let folds = prepared.examples.map { repositories.firstIndex(of: $0.repository.lowercased())! }
         return model(repository: repository, prepared: prepared, specs: specs, folds: folds, settings: settings, borrowed: true,
@@ -67,7 +70,8 @@ public enum ModelTrainer {
     /// Examples a label needs to be modelled at all; below `minExamples` it is modelled but never written.
     static let modelledExamples = 5
 
-    static func headSpecs(_ prepared: Prepared, groups: [[String]], minExamples: Int) -> [HeadSpec] {
+    static func headSpecs(_ prepared: Prepared, groups: [[String]], candidates: [String], minExamples: Int) -> [HeadSpec] {
+        let candidateNames = Dictionary(candidates.map { ($0.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         var counts: [String: Int] = [:]
         for labels in prepared.labels { for label in labels { counts[label, default: 0] += 1 } }
         let known = Dictionary(counts.keys.map { ($0.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
@@ -79,7 +83,8 @@ public enum ModelTrainer {
             grouped.formUnion(group.compactMap { known[$0.lowercased()] })
             // A group is modelled when at least one of its labels has enough examples to be written.
             if members.count >= 2, members.contains(where: { (counts[$0] ?? 0) >= minExamples }) {
-                specs.append(HeadSpec(labels: members, exclusive: true))
+                let scarce = group.compactMap { candidateNames[$0.lowercased()] }.filter { (counts[$0] ?? 0) < minExamples }
+                specs.append(HeadSpec(labels: members, exclusive: true, scarce: scarce))
             }
         }
         let total = prepared.labels.filter { !$0.isEmpty }.count
@@ -155,6 +160,7 @@ public enum ModelTrainer {
             }
         }
         var thresholds: [String: Double] = [:]
+        var withheld: [String: String] = [:]
         for spec in specs {
             for label in spec.labels {
                 var scored: [(Double, Bool)] = []
@@ -164,7 +170,16 @@ public enum ModelTrainer {
                     }
                 }
                 let examples = prepared.labels.filter { $0.contains(label) }.count
-                thresholds[label] = examples < settings.minExamples ? 2 : threshold(scored, target: settings.targetPrecision)
+                if examples < settings.minExamples {
+                    thresholds[label] = 2
+                    withheld[label] = "\(examples) examples, fewer than \(settings.minExamples)"
+                } else if let scarce = spec.scarce.first {
+                    thresholds[label] = 2
+                    let count = prepared.labels.filter { $0.contains(scarce) }.count
+                    withheld[label] = "its group's \(scarce) has \(count) examples, too few to tell them apart"
+                } else {
+                    thresholds[label] = threshold(scored, target: settings.targetPrecision)
+                }
             }
         }
         let labels = specs.flatMap(\.labels)
@@ -182,6 +197,7 @@ public enum ModelTrainer {
         var model = LabelModel(version: "", repository: repository, borrowed: borrowed, vocabulary: vocabulary, heads: heads,
                                thresholds: thresholds, figures: figures, trainedAt: now)
         model.exemplars = exemplars(prepared, labels: labels)
+        model.withheld = withheld
         model.minExamples = settings.minExamples
         model.version = version(of: model, examples: prepared)
         return model

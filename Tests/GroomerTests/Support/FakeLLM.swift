@@ -107,7 +107,10 @@ final class FakeLLM: Sendable {
         guard request.method == "POST", request.path == "/v1/chat/completions" else { return ["\(request.method) \(request.path) is not chat completions"] }
         guard let body = try? JSONValue.parse(request.body) else { return ["body is not JSON"] }
         if body["model"]?.string?.isEmpty != false { problems.append("no model") }
-        if body["temperature"]?.number != 0 { problems.append("temperature is not 0") }
+        // `temperature` is optional in the chat-completions request; when sent it is a number from 0 to 2.
+        if let temperature = body["temperature"], !(temperature.number.map { (0...2).contains($0) } ?? false) {
+            problems.append("temperature is not a number from 0 to 2")
+        }
         let messages = body["messages"]?.array ?? []
         if messages.isEmpty || !messages.allSatisfy({ $0["role"]?.string != nil && $0["content"]?.string != nil }) {
             problems.append("messages are not [{role, content}]")

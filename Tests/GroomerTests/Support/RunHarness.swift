@@ -58,9 +58,10 @@ struct RunHarness: Sendable {
 
     /// The runner, with the real GitHub and LLM clients pointed at the fakes.
     func runner(llmAttempts: Int = 2, clock: (any GroomerClock)? = nil, holder: String = "test-runner",
-                mutationSpacing: Duration = .milliseconds(50)) -> GroomerRunner {
+                mutationSpacing: Duration = .milliseconds(50), triage: TriageMode = .llm,
+                models: any LabelModelSource = FixedModels([:])) -> GroomerRunner {
         Self.runner(store: server.store, github: github, llm: llm, configuration: configuration, clock: clock ?? server.clock,
-                    llmAttempts: llmAttempts, holder: holder, mutationSpacing: mutationSpacing)
+                    llmAttempts: llmAttempts, holder: holder, mutationSpacing: mutationSpacing, triage: triage, models: models)
     }
 
     static func runner(store: any GroomerStore, github: FakeGitHub, llm: FakeLLM, configuration: GroomerConfiguration,
