@@ -28,14 +28,14 @@ struct GroomerBench {
         let issues = try Corpus.parse(Data(contentsOf: URL(fileURLWithPath: file)), source: file)
         let evaluation = Evaluation(train: issues, test: [], configuration: GroomerConfiguration(), labelMap: ["feature": "enhancement"])
         let featuring = ContinuousClock.now
-        let features = issues.map { IssueFeatures(title: $0.title, body: $0.body) }
+        _ = issues.map { IssueFeatures(title: $0.title, body: $0.body) }
         let featureSeconds = (ContinuousClock.now - featuring) / .seconds(1)
         let training = ContinuousClock.now
-        let models = evaluation.trainModels().compactMapValues { $0 }
+        let models = evaluation.trainModels()
         let trainSeconds = (ContinuousClock.now - training) / .seconds(1)
         var predictions = 0
         var vectorising = Duration.zero, predicting = Duration.zero
-        for (issue, feature) in zip(issues, features) {
+        for issue in issues {
             guard let model = models[issue.repository] else { continue }
             let start = ContinuousClock.now
             _ = model.vocabulary.vector(IssueFeatures(title: issue.title, body: issue.body))
@@ -43,7 +43,6 @@ struct GroomerBench {
             _ = model.propose(title: issue.title, body: issue.body)
             predicting += ContinuousClock.now - middle
             vectorising += middle - start
-            _ = feature
             predictions += 1
         }
         let sizes = try models.values.map { try JSONEncoder().encode($0).count }

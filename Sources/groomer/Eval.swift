@@ -42,19 +42,23 @@ struct Eval: AsyncParsableCommand {
         guard TriageMode(rawValue: triage.lowercased()) != nil else {
             throw ValidationError("--triage: expected one of \(TriageMode.allCases.map(\.rawValue).joined(separator: ", ")); got \(triage)")
         }
-        for pair in labelMap where pair.split(separator: "=", omittingEmptySubsequences: false).count != 2 || pair.hasPrefix("=") || pair.hasSuffix("=") {
+        for pair in labelMap where Self.renaming(pair) == nil {
             throw ValidationError("--label-map: expected FROM=TO, got \(pair)")
         }
+    }
+
+    /// `FROM=TO` as its two names, or nil.
+    static func renaming(_ pair: String) -> (String, String)? {
+        let parts = pair.split(separator: "=", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return (parts[0], parts[1])
     }
 
     func run() async throws {
         let started = ContinuousClock.now
         let mode = TriageMode(rawValue: triage.lowercased())!
         let configuration = try config.map { try ConfigurationFile.load(path: $0) } ?? GroomerConfiguration()
-        let map = Dictionary(labelMap.map { pair -> (String, String) in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            return (parts[0], parts[1])
-        }, uniquingKeysWith: { _, last in last })
+        let map = Dictionary(labelMap.compactMap(Self.renaming), uniquingKeysWith: { _, last in last })
         let trainIssues = try Self.read(train)
         let testIssues = try test.map(Self.read)
         let evaluations = folds.map {
@@ -63,17 +67,18 @@ struct Eval: AsyncParsableCommand {
                          learning: configuration.defaults.learning, labelMap: map)]
         guard evaluations.contains(where: { !$0.test.isEmpty }) else { throw ValidationError("no issues to test on") }
 
-        let transport = CurlTransport()
-        defer { transport.shutdown() }
-        let settings = try Settings()
-        let llm = mode == .llm || mode == .cascade
-            ? try GroomerAssembly.llm(settings, transport: transport, logger: CLI.bootstrapLogging(defaultLevel: .warning)) : nil
+        // Only the modes that ask an LLM read its settings and start a transport.
+        let transport = mode == .llm || mode == .cascade ? CurlTransport() : nil
+        defer { transport?.shutdown() }
+        let llm = try transport.flatMap {
+            try GroomerAssembly.llm(try Settings(), transport: $0, logger: CLI.bootstrapLogging(defaultLevel: .warning))
+        }
         var tally = Evaluation.Tally()
         var trainingSeconds = 0.0
         var models: [String: LabelModel] = [:]
         for evaluation in evaluations {
             let trainingStarted = ContinuousClock.now
-            let trained = mode == .rules || mode == .llm ? [:] : evaluation.trainModels().compactMapValues { $0 }
+            let trained = mode == .rules || mode == .llm ? [:] : evaluation.trainModels()
             trainingSeconds += (ContinuousClock.now - trainingStarted) / .seconds(1)
             if evaluations.count == 1 { models = trained }
             let triage = try GroomerAssembly.triage(mode, llm: llm, models: FixedModels(trained))

@@ -56,7 +56,7 @@ enum CLI {
 
     /// The run as every command assembles it: GitHub and the LLM when configured, else offline rules.
     static func runner(settings: Settings, configuration: GroomerConfiguration, store: any GroomerStore,
-                       transport: any HTTPTransport, models: ModelRegistry = ModelRegistry(), logger: Logger) throws -> GroomerRunner {
+                       transport: any HTTPTransport, models: any LabelModelSource = FixedModels([:]), logger: Logger) throws -> GroomerRunner {
         let llm = try GroomerAssembly.llm(settings, transport: transport, logger: logger)
         let triage = try GroomerAssembly.triage(GroomerAssembly.triageMode(settings), llm: llm, models: models)
         let groomer = IssueGroomer(

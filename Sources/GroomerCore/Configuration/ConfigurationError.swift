@@ -1,4 +1,4 @@
-/// A bad setting, naming where it came from, the key and what is wrong (SPEC §9).
+/// A bad setting, naming where it came from, the key and what is wrong.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file path or environment variable.
     public var source: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Secrets and endpoints from the environment (SPEC §9). Command-line flags override these
+/// Secrets and endpoints from the environment (README, "Configuration"). Command-line flags override these
 /// by writing into the same dictionary before `init` reads it.
 public struct Settings: Sendable {
     public var webhookSecrets: WebhookSecrets?

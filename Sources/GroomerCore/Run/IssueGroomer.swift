@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Grooms one issue (SPEC §5): live read, candidates, fingerprint, triage, policy, fresh
+/// Grooms one issue: live read, candidates, fingerprint, triage, policy, fresh
 /// re-read, apply, audit. Returns the audit record and what the request should become.
 public struct IssueGroomer: Sendable {
     public let store: any GroomerStore
@@ -95,7 +95,7 @@ public struct IssueGroomer: Sendable {
         }
 
         let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates,
-                                rules: policy.rules, groups: policy.groups)
+                                rules: policy.rules)
         let result: TriageResult
         if candidates.isEmpty {
             result = TriageResult(source: .none, proposals: [], summary: "no candidate labels exist in the repository")
@@ -126,7 +126,7 @@ public struct IssueGroomer: Sendable {
             return .done
         }
 
-        // Re-read just before writing and plan against what is there now (SPEC §5 step 6).
+        // Re-read just before writing and plan against what is there now: a human may have changed the labels meanwhile.
         guard lockHeld() else { throw RunInterrupted.lockLost }
         let fresh = try await github.issue(key, installation: request.installationID)
         humans = try await humanHistory(key, proposals: result.proposals, installation: request.installationID)
@@ -169,7 +169,7 @@ public struct IssueGroomer: Sendable {
         }
     }
 
-    /// Configured labels that exist in the repository (SPEC §5 step 2); the groomer never creates labels.
+    /// Configured labels that exist in the repository; the groomer never creates labels.
     private func candidateLabels(_ key: IssueKey, policy: Policy, installation: Int64?) async throws -> [LabelInfo] {
         let existing = try await github?.repositoryLabels(key.repository, installation: installation) ?? Self.gitHubDefaultLabels
         guard let configured = policy.labels else { return existing }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Triage by an OpenAI-compatible model (SPEC §6). The prompt lists each candidate with its
+/// Triage by an OpenAI-compatible model. The prompt lists each candidate with its
 /// description, passes rule matches as hints, and fences the issue text as untrusted data;
 /// the answer must follow a JSON schema whose label names are an enum of the candidates.
 public struct LLMTriage: Triage {
@@ -10,6 +10,8 @@ public struct LLMTriage: Triage {
     public static let bodyBudget = 8_000
 
     public let model: any LanguageModel
+    /// The keyword rules whose matches go to the model as hints.
+    private let rules = RulesTriage()
 
     public init(model: any LanguageModel) {
         self.model = model
@@ -20,7 +22,7 @@ public struct LLMTriage: Triage {
     }
 
     public func triage(_ input: TriageInput) async throws -> TriageResult {
-        try await triage(input, hints: RulesTriage.propose(input), hintSource: "the repository's keyword rules", examples: [])
+        try await triage(input, hints: rules.propose(input), hintSource: "the repository's keyword rules", examples: [])
     }
 
     /// - Parameters:

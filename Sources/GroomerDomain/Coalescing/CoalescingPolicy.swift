@@ -1,6 +1,6 @@
 import Foundation
 
-/// The debounce of SPEC §3: a burst of events on one issue becomes one groom.
+/// The debounce: a burst of events on one issue becomes one groom.
 ///
 /// A request is due `quiet` after its last event, but never later than `maxWait` after the
 /// first event still pending. The store applies the same rule inside its upsert so that

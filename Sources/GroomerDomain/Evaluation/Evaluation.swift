@@ -47,35 +47,45 @@ public struct Evaluation: Sendable {
         return (train, test)
     }
 
-    /// The labels scored: the policy's candidates where it names them, else every label of the corpus.
-    public func candidates(for repository: String) -> [LabelInfo] {
-        let corpus = Set((train + test).flatMap(\.labels))
-        if let configured = configuration.policy(for: repository).labels {
-            let present = Set(corpus.map { $0.lowercased() })
-            return configured.filter { present.contains($0.name.lowercased()) }
-        }
-        return corpus.sorted().map { LabelInfo(name: $0) }
+    /// How one repository's issues are scored: its candidates, its exclusive groups and its policy.
+    public struct RepositoryScoring: Sendable {
+        /// The policy's candidates where it names them, else every label of the corpus.
+        public var candidates: [LabelInfo]
+        /// The policy's groups; where every issue carries exactly one candidate and no group
+        /// holds them all, the candidates as one group (a forced choice, as the benchmark scores it).
+        public var groups: [[String]]
+        public var inferredGroups: Bool
+        public var policy: Policy
     }
 
-    /// The policy's exclusive groups; where every issue carries exactly one label and no group
-    /// holds them all, the corpus's labels as one group (a forced choice, as the benchmark scores it).
-    public func groups(for repository: String) -> (groups: [[String]], inferred: Bool) {
-        let configured = configuration.policy(for: repository).groups
-        let labels = Set(candidates(for: repository).map { $0.name.lowercased() })
-        let covered = configured.contains { Set($0.map { $0.lowercased() }).isSuperset(of: labels) }
+    public func scoring(for repository: String) -> RepositoryScoring {
+        let policy = configuration.policy(for: repository)
+        let corpus = Set((train + test).flatMap(\.labels))
+        var candidates = corpus.sorted().map { LabelInfo(name: $0) }
+        if let configured = policy.labels {
+            let present = Set(corpus.map { $0.lowercased() })
+            candidates = configured.filter { present.contains($0.name.lowercased()) }
+        }
+        let labels = Set(candidates.map { $0.name.lowercased() })
+        let covered = policy.groups.contains { Set($0.map { $0.lowercased() }).isSuperset(of: labels) }
         let single = (train + test).allSatisfy { $0.labels.filter { labels.contains($0.lowercased()) }.count == 1 }
-        if !covered, single, labels.count >= 2 { return ([candidates(for: repository).map(\.name)], true) }
-        return (configured, false)
+        let inferred = !covered && single && labels.count >= 2
+        return RepositoryScoring(candidates: candidates, groups: inferred ? [candidates.map(\.name)] : policy.groups,
+                                 inferredGroups: inferred, policy: policy)
+    }
+
+    /// The scoring of every repository of the corpus, computed once.
+    private var scorings: [String: RepositoryScoring] {
+        Dictionary(uniqueKeysWithValues: Set((train + test).map(\.repository)).map { ($0, scoring(for: $0)) })
     }
 
     /// Trains a model per repository of the training issues: its own where it has enough
     /// examples, else one borrowed from the others.
     public func trainModels(now: Date? = nil) -> [String: LabelModel] {
         var models: [String: LabelModel] = [:]
-        let repositories = Set((train + test).map(\.repository)).sorted()
-        for repository in repositories {
-            let candidates = candidates(for: repository).map(\.name)
-            let groups = groups(for: repository).groups
+        for (repository, scoring) in scorings.sorted(by: { $0.key < $1.key }) {
+            let candidates = scoring.candidates.map(\.name)
+            let groups = scoring.groups
             let own = train.filter { $0.repository.caseInsensitiveCompare(repository) == .orderedSame }
             if let model = ModelTrainer.train(repository: repository, examples: own, candidates: candidates, groups: groups,
                                               settings: learning, now: now) {
@@ -114,24 +124,22 @@ public struct Evaluation: Sendable {
     }
 
     public func score(_ triage: any Triage, into tally: inout Tally) async throws {
+        let scorings = scorings
         if tally.overall == nil {
-            let allLabels = Set((train + test).map(\.repository)).flatMap { self.candidates(for: $0).map(\.name) }
-            tally.overall = Scoreboard(labels: Array(Set(allLabels)).sorted())
+            tally.overall = Scoreboard(labels: Array(Set(scorings.values.flatMap { $0.candidates.map(\.name) })).sorted())
         }
         for issue in test {
             let repository = issue.repository
-            let candidates = candidates(for: repository)
-            let (groups, inferred) = groups(for: repository)
-            tally.inferredGroups = tally.inferredGroups || inferred
-            let policy = configuration.policy(for: repository)
-            let input = TriageInput(repository: repository, title: issue.title, body: issue.body, candidates: candidates,
-                                    rules: policy.rules, groups: groups)
+            let scoring = scorings[repository]!
+            tally.inferredGroups = tally.inferredGroups || scoring.inferredGroups
+            let input = TriageInput(repository: repository, title: issue.title, body: issue.body, candidates: scoring.candidates,
+                                    rules: scoring.policy.rules)
             let result = try await triage.triage(input)
             tally.llmCalls += result.llmCalls
-            let labelPolicy = LabelPolicy(minConfidence: policy.minConfidence, groups: groups, removeLabels: false)
-            let decision = GroomPlanner.plan(triage: result, current: [], candidates: candidates, policy: labelPolicy)
-            let forced = Self.forcedChoice(result.proposals, groups: groups)
-            tally.boards[repository, default: Scoreboard(labels: candidates.map(\.name))]
+            let labelPolicy = LabelPolicy(minConfidence: scoring.policy.minConfidence, groups: scoring.groups, removeLabels: false)
+            let decision = GroomPlanner.plan(triage: result, current: [], candidates: scoring.candidates, policy: labelPolicy)
+            let forced = Self.forcedChoice(result.proposals, groups: scoring.groups)
+            tally.boards[repository, default: Scoreboard(labels: scoring.candidates.map(\.name))]
                 .add(truth: Set(issue.labels), forced: forced, written: Set(decision.plan.add))
             tally.overall!.add(truth: Set(issue.labels), forced: forced, written: Set(decision.plan.add))
         }

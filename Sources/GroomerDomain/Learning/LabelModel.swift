@@ -25,8 +25,6 @@ public struct LabelModel: Sendable, Codable, Equatable {
     public var thresholds: [String: Double]
     public var figures: ModelFigures
     public var trainedAt: Date?
-    /// The examples a label needed to be written (`learn.min_examples` at training).
-    public var minExamples: Int = 30
     /// Labels never written for want of examples, with why.
     public var withheld: [String: String] = [:]
     /// A few recent labelled issues per label, for the cascade's LLM prompt.

@@ -198,7 +198,6 @@ public enum ModelTrainer {
                                thresholds: thresholds, figures: figures, trainedAt: now)
         model.exemplars = exemplars(prepared, labels: labels)
         model.withheld = withheld
-        model.minExamples = settings.minExamples
         model.version = version(of: model, examples: prepared)
         return model
     }

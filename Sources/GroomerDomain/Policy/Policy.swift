@@ -11,7 +11,7 @@ public struct LabelRule: Sendable, Hashable {
     }
 }
 
-/// The policy of one repository: the YAML keys of SPEC §9 with their defaults.
+/// The policy of one repository: the keys of the policy file (README, "Configuration") with their defaults.
 public struct Policy: Sendable, Equatable {
     public var dryRun = true
     public var minConfidence = 0.7

@@ -33,17 +33,17 @@ public struct RulesTriage: Triage {
     }
 
     public func triage(_ input: TriageInput) async throws -> TriageResult {
-        Self.triage(input, compiled: cache.compiled(input.rules))
-    }
-
-    public static func triage(_ input: TriageInput, compiled: Compiled? = nil) -> TriageResult {
-        let proposals = propose(input, compiled: compiled)
+        let proposals = propose(input)
         return TriageResult(source: .rules, proposals: proposals,
                             summary: proposals.isEmpty ? "no rule matched" : "rules matched: \(proposals.map(\.name).joined(separator: ", "))")
     }
 
-    public static func propose(_ input: TriageInput, compiled: Compiled? = nil) -> [LabelProposal] {
-        let compiled = compiled ?? Compiled(input.rules)
+    /// What the rules propose, with the policy's rules compiled once for all the issues they see.
+    public func propose(_ input: TriageInput) -> [LabelProposal] {
+        Self.propose(input, compiled: cache.compiled(input.rules))
+    }
+
+    static func propose(_ input: TriageInput, compiled: Compiled) -> [LabelProposal] {
         let byName = Dictionary(input.candidates.map { ($0.name.lowercased(), $0.name) }, uniquingKeysWith: { first, _ in first })
         let text = IssueText(title: input.title, body: input.body)
         let title = text.title

@@ -107,16 +107,13 @@ public struct TriageInput: Sendable {
     public var body: String
     public var candidates: [LabelInfo]
     public var rules: [LabelRule]
-    /// The policy's exclusive groups, so a triage can choose one label of each.
-    public var groups: [[String]]
 
-    public init(repository: String, title: String, body: String, candidates: [LabelInfo], rules: [LabelRule], groups: [[String]] = []) {
+    public init(repository: String, title: String, body: String, candidates: [LabelInfo], rules: [LabelRule]) {
         self.repository = repository
         self.title = title
         self.body = body
         self.candidates = candidates
         self.rules = rules
-        self.groups = groups
     }
 }
 

@@ -71,7 +71,7 @@ import Testing
                                      learning: Self.settings())
         var learned = Evaluation.Tally(), rules = Evaluation.Tally()
         for evaluation in folds {
-            let models = evaluation.trainModels().compactMapValues { $0 }
+            let models = evaluation.trainModels()
             try await evaluation.score(LearnedTriage(models: FixedModels(models)), into: &learned)
             try await evaluation.score(RulesTriage(), into: &rules)
         }

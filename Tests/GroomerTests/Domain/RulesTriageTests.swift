@@ -6,8 +6,7 @@ import Testing
 @Suite struct RulesTriageTests {
     static func input(title: String, body: String, rules: [LabelRule] = Policy.builtIn.rules) -> TriageInput {
         TriageInput(repository: "o/r", title: title, body: body,
-                    candidates: ["bug", "enhancement", "question", "documentation"].map { LabelInfo(name: $0) }, rules: rules,
-                    groups: Policy.builtIn.groups)
+                    candidates: ["bug", "enhancement", "question", "documentation"].map { LabelInfo(name: $0) }, rules: rules)
     }
 
     @Test func templateCheckboxesCommentsAndHeadingsDoNotTriggerRules() {
@@ -17,12 +16,12 @@ import Testing
             - [x] I searched for existing bug reports
             Make the sidebar resizable, it would be nice.
             """
-        let proposals = RulesTriage.propose(Self.input(title: "Resizable sidebar", body: body))
+        let proposals = RulesTriage().propose(Self.input(title: "Resizable sidebar", body: body))
         #expect(proposals.map(\.name) == ["enhancement"])
     }
 
     @Test func aTitleMatchCountsForMoreThanABodyMatch() {
-        let proposals = RulesTriage.propose(Self.input(title: "App crashes on start", body: "Is it possible to get a log? How do I enable it?"))
+        let proposals = RulesTriage().propose(Self.input(title: "App crashes on start", body: "Is it possible to get a log? How do I enable it?"))
         let bug = try! #require(proposals.first { $0.name == "bug" })
         let question = try! #require(proposals.first { $0.name == "question" })
         #expect(bug.confidence > question.confidence)
