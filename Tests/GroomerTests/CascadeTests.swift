@@ -59,6 +59,17 @@ import Testing
         }
     }
 
+    @Test func aProposalBelowMinConfidenceIsNotSureEnoughToSkipTheLLM() async throws {
+        let (sure, _) = Self.sureAndUnsure()
+        try await RunHarness.with(configuration: try RunHarness.configuration("min_confidence: 0.999\n")) { h in
+            h.github.updateIssue(RunHarness.repository, 1) { $0.title = sure.title; $0.body = sure.body }
+            _ = try await h.deliver(issue: 1)
+            h.server.clock.advance(by: 15)
+            _ = try await h.runner(triage: .cascade, models: FixedModels([RunHarness.repository: Self.model])).run(trigger: "test")
+            #expect(h.llm.callCount == 1, "the model clears its thresholds but not min_confidence: the LLM decides")
+        }
+    }
+
     @Test func theLearnedModelsVersionIsPartOfTheFingerprint() async throws {
         let learned = LearnedTriage(models: FixedModels([RunHarness.repository: Self.model]))
         #expect(learned.identity(for: RunHarness.repository) == TriageIdentity(source: .learned, version: Self.model.version))

@@ -95,7 +95,7 @@ public struct IssueGroomer: Sendable {
         }
 
         let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates,
-                                rules: policy.rules)
+                                rules: policy.rules, minConfidence: policy.minConfidence)
         let result: TriageResult
         if candidates.isEmpty {
             result = TriageResult(source: .none, proposals: [], summary: "no candidate labels exist in the repository")

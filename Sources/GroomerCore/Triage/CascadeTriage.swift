@@ -22,7 +22,7 @@ public struct CascadeTriage: Triage {
     public func triage(_ input: TriageInput) async throws -> TriageResult {
         guard let model = learned.models.model(for: input.repository) else { return try await llm.triage(input) }
         var decided = LearnedTriage.triage(input, model: model)
-        if model.isConfident(decided.proposals) {
+        if model.isConfident(decided.proposals, minConfidence: input.minConfidence) {
             decided.summary += " (sure enough: the LLM was not asked)"
             return decided
         }

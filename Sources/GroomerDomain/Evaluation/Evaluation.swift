@@ -133,7 +133,7 @@ public struct Evaluation: Sendable {
             let scoring = scorings[repository]!
             tally.inferredGroups = tally.inferredGroups || scoring.inferredGroups
             let input = TriageInput(repository: repository, title: issue.title, body: issue.body, candidates: scoring.candidates,
-                                    rules: scoring.policy.rules)
+                                    rules: scoring.policy.rules, minConfidence: scoring.policy.minConfidence)
             let result = try await triage.triage(input)
             tally.llmCalls += result.llmCalls
             let labelPolicy = LabelPolicy(minConfidence: scoring.policy.minConfidence, groups: scoring.groups, removeLabels: false)

@@ -57,12 +57,13 @@ public struct LabelModel: Sendable, Codable, Equatable {
         return norms > 0 ? dot / norms : 0
     }
 
-    /// True when every proposal of an exclusive group clears its threshold: the model can decide alone.
-    public func isConfident(_ proposals: [LabelProposal]) -> Bool {
+    /// True when every proposal of an exclusive group would be written: it clears its threshold
+    /// and `minConfidence`. Then the model can decide alone.
+    public func isConfident(_ proposals: [LabelProposal], minConfidence: Double = 0) -> Bool {
         let exclusive = Set(heads.filter(\.exclusive).flatMap(\.labels).map { $0.lowercased() })
         let groupProposals = proposals.filter { exclusive.contains($0.name.lowercased()) }
         guard !groupProposals.isEmpty else { return false }
-        return groupProposals.allSatisfy { $0.confidence >= ($0.threshold ?? 0) }
+        return groupProposals.allSatisfy { $0.confidence >= max($0.threshold ?? 0, minConfidence) }
     }
 
     /// The model's proposals: the likeliest label of each exclusive group, and every other

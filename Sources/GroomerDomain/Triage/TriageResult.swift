@@ -107,13 +107,17 @@ public struct TriageInput: Sendable {
     public var body: String
     public var candidates: [LabelInfo]
     public var rules: [LabelRule]
+    /// The policy's `min_confidence`: below it nothing is written, so a cascade that stops at a
+    /// proposal below it would leave the issue unlabelled without asking the LLM.
+    public var minConfidence: Double
 
-    public init(repository: String, title: String, body: String, candidates: [LabelInfo], rules: [LabelRule]) {
+    public init(repository: String, title: String, body: String, candidates: [LabelInfo], rules: [LabelRule], minConfidence: Double = 0) {
         self.repository = repository
         self.title = title
         self.body = body
         self.candidates = candidates
         self.rules = rules
+        self.minConfidence = minConfidence
     }
 }
 
