@@ -24,7 +24,9 @@ struct Groom: AsyncParsableCommand {
         let store = try await settings.store.open()
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
+        let models = try await StoredModels.load(from: store.models)
+        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
+                                    models: models, logger: logger)
         if runner.groomer.github == nil, try await store.groomRequest(key)?.snapshot == nil {
             throw ValidationError("no GitHub credentials (GROOMER_GITHUB_TOKEN or the App settings), and no delivery for \(key) in the store to groom from")
         }

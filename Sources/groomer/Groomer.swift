@@ -9,7 +9,7 @@ struct Groomer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groomer",
         abstract: "GitHub issue triage: webhooks in, coalesced LLM- or rule-based label plans out.",
-        subcommands: [Serve.self, Replay.self, Groom.self, Eval.self]
+        subcommands: [Serve.self, Replay.self, Groom.self, Eval.self, Learn.self]
     )
 }
 
@@ -54,9 +54,10 @@ enum CLI {
         return try ConfigurationFile.load(path: path)
     }
 
-    /// The run as every command assembles it: GitHub and the LLM when configured, else offline rules.
+    /// The run as every command assembles it: GitHub and the LLM when configured, the stored
+    /// models, else offline rules.
     static func runner(settings: Settings, configuration: GroomerConfiguration, store: any GroomerStore,
-                       transport: any HTTPTransport, models: any LabelModelSource = FixedModels([:]), logger: Logger) throws -> GroomerRunner {
+                       transport: any HTTPTransport, models: any LabelModelSource, logger: Logger) throws -> GroomerRunner {
         let llm = try GroomerAssembly.llm(settings, transport: transport, logger: logger)
         let triage = try GroomerAssembly.triage(GroomerAssembly.triageMode(settings), llm: llm, models: models)
         let groomer = IssueGroomer(

@@ -50,11 +50,14 @@ struct Replay: AsyncParsableCommand {
             print(Replayer.summary(lines) + (read.skipped.isEmpty ? "" : "; \(read.skipped.count) non-delivery JSON files skipped"))
 
             // Replay compresses time: every pending request is due now.
-            let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
+            let models = try await StoredModels.load(from: store.models)
+        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
+                                    models: models, logger: logger)
             let reach = runner.groomer.github == nil ? "offline: issues as the payloads show them, nothing written" : "live GitHub"
             let mode = GroomerAssembly.triageMode(settings)
-            // Replay learns nothing: with no model yet, the learned triage falls back to the rules.
-            let triage = mode == .learned ? "learned triage, no model yet: rules" : "\(mode.rawValue) triage"
+            // Replay learns nothing itself: without a stored model (`groomer learn`), the learned triage falls back to the rules.
+            let noModel = try await store.models.modelVersions().values.allSatisfy { $0 == nil }
+            let triage = mode == .learned && noModel ? "learned triage, no model yet: rules" : "\(mode.rawValue) triage"
             switch try await runner.run(trigger: "replay", dueBy: .distantFuture) {
             case .busy(let holder, _):
                 print("groom: another run holds the lock (\(holder)); the requests stay pending in \(settings.store)")

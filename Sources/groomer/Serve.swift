@@ -33,7 +33,9 @@ struct Serve: AsyncParsableCommand {
         let configuration = try CLI.loadConfiguration(settings)
         let store = try await settings.store.open()
         let transport = CurlTransport()
-        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport, logger: logger)
+        let models = try await StoredModels.load(from: store.models)
+        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
+                                    models: models, logger: logger)
         let scheduler = GroomerScheduler(runner: runner, store: store, logger: logger)
         let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin),
                                    onQueued: { request in scheduler.notify(dueAt: request.dueAt) })
@@ -50,7 +52,12 @@ struct Serve: AsyncParsableCommand {
                                                     "github": "\(runner.groomer.github == nil ? "offline" : settings.githubAPIURL)",
                                                     "triage": "\(GroomerAssembly.triageMode(settings).rawValue)"])
             })
-        var groupConfiguration = ServiceGroupConfiguration(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var services: [any Service] = [app, scheduler]
+        if let github = runner.groomer.github, [.learned, .cascade].contains(GroomerAssembly.triageMode(settings)) {
+            let learner = ModelLearner(store: store, github: github, configuration: configuration, botLogin: settings.botLogin, logger: logger)
+            services.append(LearningService(learner: learner, models: models))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // In-flight deliveries and the current groom finish within this; then they are cancelled and stay pending.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         let group = ServiceGroup(configuration: groupConfiguration)

@@ -10,9 +10,10 @@ public struct GitHubIssue: Sendable, Equatable {
     public var labels: [LabelInfo]
     public var isPullRequest: Bool
     public var author: String?
+    public var createdAt: Date?
 
     public init(number: Int, title: String, body: String, state: String = "open", locked: Bool = false,
-                labels: [LabelInfo] = [], isPullRequest: Bool = false, author: String? = nil) {
+                labels: [LabelInfo] = [], isPullRequest: Bool = false, author: String? = nil, createdAt: Date? = nil) {
         self.number = number
         self.title = title
         self.body = body
@@ -21,6 +22,7 @@ public struct GitHubIssue: Sendable, Equatable {
         self.labels = labels
         self.isPullRequest = isPullRequest
         self.author = author
+        self.createdAt = createdAt
     }
 }
 
@@ -95,4 +97,9 @@ public protocol GitHubAPI: Sendable {
     func issueEvents(_ key: IssueKey, installation: Int64?) async throws -> [IssueEvent]
     /// A file's bytes, or nil when it does not exist.
     func fileContents(repository: String, path: String, installation: Int64?) async throws -> Data?
+    /// The repository's issues, open and closed, newest first, pull requests left out; at most
+    /// `limit` of them.
+    func repositoryIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
+    /// The requests GitHub last said are left in the hour (`x-ratelimit-remaining`), if it said.
+    var rateLimitRemaining: Int? { get }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The GitHub REST client (SPEC §10) over the libcurl transport.
 ///
@@ -16,6 +17,7 @@ public final class GitHubRESTClient: GitHubAPI {
     private let cache = ResponseCache()
     private let gate: MutationGate
     private let tokens = InstallationTokens()
+    private let remaining = Mutex<Int?>(nil)
     private let requestTimeout: TimeInterval
     /// Backoff base for 5xx answers and transport failures.
     private let transientBackoff: TimeInterval
@@ -39,12 +41,21 @@ public final class GitHubRESTClient: GitHubAPI {
 
     public func issue(_ key: IssueKey, installation: Int64?) async throws -> GitHubIssue {
         let response = try await send("GET", try Self.repoPath(key.repository) + "/issues/\(key.number)", operation: "issues/get", installation: installation)
-        let issue = try decode(IssueBody.self, from: response.body, what: "issue")
-        return GitHubIssue(
-            number: issue.number, title: issue.title, body: issue.body ?? "", state: issue.state,
-            locked: issue.locked ?? false, labels: issue.labels.map { LabelInfo(name: $0.name, description: $0.description) },
-            isPullRequest: issue.pullRequest != nil, author: issue.user?.login)
+        return try decode(IssueBody.self, from: response.body, what: "issue").issue
     }
+
+    public func repositoryIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue] {
+        var issues: [GitHubIssue] = []
+        var next: String? = baseURL + (try Self.repoPath(repository)) + "/issues?state=all&sort=created&direction=desc&per_page=100"
+        while let url = next, issues.count < limit {
+            let response = try await send("GET", url: url, operation: "issues/list-for-repo", body: nil, installation: installation)
+            issues += try decode([IssueBody].self, from: response.body, what: "issue list").map(\.issue).filter { !$0.isPullRequest }
+            next = Self.nextLink(response.header("link"))
+        }
+        return Array(issues.prefix(limit))
+    }
+
+    public var rateLimitRemaining: Int? { remaining.withLock { $0 } }
 
     public func repositoryLabels(_ repository: String, installation: Int64?) async throws -> [LabelInfo] {
         try await pages(try Self.repoPath(repository) + "/labels", operation: "issues/list-labels-for-repo", installation: installation, as: LabelBody.self)
@@ -143,7 +154,10 @@ public final class GitHubRESTClient: GitHubAPI {
             }
 
             GroomerMetrics.githubRequest(operation: operation, status: response.status)
-            if let remaining = response.header("x-ratelimit-remaining").flatMap({ Int($0) }) { GroomerMetrics.rateLimitRemaining(remaining) }
+            if let left = response.header("x-ratelimit-remaining").flatMap({ Int($0) }) {
+                GroomerMetrics.rateLimitRemaining(left)
+                remaining.withLock { $0 = left }
+            }
             if response.status == 304, let cached {
                 return IncomingResponse(status: 200, headers: cached.headers, body: cached.body)
             }
@@ -291,10 +305,19 @@ public final class GitHubRESTClient: GitHubAPI {
         var labels: [LabelBody]
         var pullRequest: JSONValue?
         var user: UserBody?
+        var createdAt: String?
 
         enum CodingKeys: String, CodingKey {
             case number, title, body, state, locked, labels, user
             case pullRequest = "pull_request"
+            case createdAt = "created_at"
+        }
+
+        var issue: GitHubIssue {
+            GitHubIssue(number: number, title: title, body: body ?? "", state: state, locked: locked ?? false,
+                        labels: labels.map { LabelInfo(name: $0.name, description: $0.description) },
+                        isPullRequest: pullRequest != nil, author: user?.login,
+                        createdAt: createdAt.flatMap { ISO8601DateFormatter().date(from: $0) })
         }
     }
 

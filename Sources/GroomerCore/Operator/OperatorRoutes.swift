@@ -26,6 +26,7 @@ public struct OperatorRoutes: Sendable {
         }
         api.get("/runs") { request, _ in try await runs(request.uri.queryParameters) }
         api.get("/repos/:owner/:repo/issues/:number/history") { _, context in try await history(try Self.issueKey(context)) }
+        api.get("/repos/:owner/:repo/model") { _, context in try await model(try Self.repository(context)) }
     }
 
     // MARK: Handlers
@@ -91,6 +92,13 @@ public struct OperatorRoutes: Sendable {
                                       labelDecisions: try await decisions.reversed()))
     }
 
+    func model(_ repository: String) async throws -> Response {
+        guard let stored = try await store.models.storedModel(for: repository) else {
+            throw APIError.notFound("no model for \(repository) yet: `groomer learn \(repository)` trains one, and serve does in the background")
+        }
+        return Self.json(.ok, ModelReport(stored))
+    }
+
     /// 404 for an issue GitHub does not have (or, offline, that no delivery ever showed).
     private func requireIssue(_ key: IssueKey, installation: Int64?, snapshot: IssueSnapshot?) async throws {
         guard let github = runner.groomer.github else {
@@ -114,6 +122,13 @@ public struct OperatorRoutes: Sendable {
             throw APIError.badRequest("expected /repos/OWNER/REPO/issues/NUMBER")
         }
         return IssueKey(repository: "\(owner)/\(repo)", number: number)
+    }
+
+    static func repository(_ context: some RequestContext) throws -> String {
+        guard let owner = context.parameters.get("owner"), let repo = context.parameters.get("repo") else {
+            throw APIError.badRequest("expected /repos/OWNER/REPO")
+        }
+        return "\(owner)/\(repo)"
     }
 
     static func flag(_ value: Substring?) -> Bool {

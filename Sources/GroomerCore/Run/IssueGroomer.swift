@@ -171,12 +171,7 @@ public struct IssueGroomer: Sendable {
 
     /// Configured labels that exist in the repository; the groomer never creates labels.
     private func candidateLabels(_ key: IssueKey, policy: Policy, installation: Int64?) async throws -> [LabelInfo] {
-        let existing = try await github?.repositoryLabels(key.repository, installation: installation) ?? Self.gitHubDefaultLabels
-        guard let configured = policy.labels else { return existing }
-        let byName = Dictionary(existing.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
-        return configured.compactMap { label in
-            byName[label.name.lowercased()].map { LabelInfo(name: $0.name, description: label.description ?? $0.description) }
-        }
+        policy.candidates(among: try await github?.repositoryLabels(key.repository, installation: installation) ?? Self.gitHubDefaultLabels)
     }
 
     /// Human label decisions from the receiver's record; for a proposed label the record says

@@ -105,6 +105,9 @@ public enum IngestResult: Sendable, Equatable {
 
 /// The durable state of groomer (SPEC §8), one implementation per backend.
 public protocol GroomerStore: RunStore {
+    /// The learned triage's models, the decisions they learn from, and the training lease.
+    var models: any ModelStore { get }
+
     /// Creates or upgrades the schema; safe to call from several processes at once.
     func migrate() async throws
 

@@ -27,6 +27,17 @@ public struct Policy: Sendable, Equatable {
 
     public init() {}
 
+    /// The configured labels that exist among `existing` (the repository's labels), with the
+    /// configured description where one is given; every existing label when none is configured.
+    /// groomer never creates labels.
+    public func candidates(among existing: [LabelInfo]) -> [LabelInfo] {
+        guard let labels else { return existing }
+        let byName = Dictionary(existing.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        return labels.compactMap { label in
+            byName[label.name.lowercased()].map { LabelInfo(name: $0.name, description: label.description ?? $0.description) }
+        }
+    }
+
     /// What groomer uses with no `GROOMER_CONFIG`: dry run, GitHub's default labels as one
     /// exclusive type group, and rules that recognise the common cases offline.
     public static let builtIn: Policy = {

@@ -26,6 +26,7 @@ final class FakeGitHub: Sendable {
         var author = "octocat"
         var events: [JSONValue] = []
         var updatedAt = "2026-01-01T00:00:00Z"
+        var createdAt = "2026-01-01T00:00:00Z"
     }
 
     struct Repository: Sendable {
@@ -181,6 +182,8 @@ final class FakeGitHub: Sendable {
             let labels = state.withLock { $0.repositories[repository]?.labels }
             guard let labels else { return notFound() }
             return page(request, items: labels.map(Self.labelJSON))
+        case ("GET", 1, "issues"):
+            return issueList(request, repository: repository)
         case ("GET", _, "contents"):
             let path = rest.dropFirst().joined(separator: "/")
             guard let data = state.withLock({ $0.repositories[repository]?.files[path] }) else { return notFound() }
@@ -193,6 +196,21 @@ final class FakeGitHub: Sendable {
         default:
             return notFound()
         }
+    }
+
+    /// `GET /repos/{owner}/{repo}/issues`: issues and pull requests, filtered by `state`
+    /// (default open) and ordered by `sort` (created, default) and `direction` (default desc).
+    private func issueList(_ request: RecordedRequest, repository: String) -> Response {
+        guard let repo = state.withLock({ $0.repositories[repository] }) else { return notFound() }
+        let query = request.queryItems
+        let wanted = query["state"] ?? "open"
+        let ascending = query["direction"] == "asc"
+        let issues = repo.issues.values
+            .filter { wanted == "all" || $0.state == wanted }
+            .filter { !repo.deleted.contains($0.number) && !repo.moved.contains($0.number) }
+            .sorted { ($0.createdAt, $0.number) < ($1.createdAt, $1.number) }
+        let ordered = ascending ? issues : issues.reversed()
+        return page(request, items: ordered.map { Self.issueJSON($0, repository: repository, labels: repo.labels) })
     }
 
     private func issueRoute(_ request: RecordedRequest, repository: String, number: Int, rest: [String]) -> Response {
@@ -269,7 +287,9 @@ final class FakeGitHub: Sendable {
         let lastPage = max(1, (items.count + perPage - 1) / perPage)
         var headers: HTTPFields = [:]
         if pageNumber < lastPage {
-            let base = "\(baseURL)\(request.path)?per_page=\(perPage)"
+            // Every query parameter but the page carries over, as GitHub's links do.
+            let kept = query.filter { $0.key != "page" && $0.key != "per_page" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let base = "\(baseURL)\(request.path)?" + (kept + ["per_page=\(perPage)"]).joined(separator: "&")
             headers[.init("Link")!] = "<\(base)&page=\(pageNumber + 1)>; rel=\"next\", <\(base)&page=\(lastPage)>; rel=\"last\""
         }
         return conditional(request, .array(slice), extra: headers)
@@ -321,7 +341,7 @@ final class FakeGitHub: Sendable {
             "labels": .array(issue.labels.compactMap { name in labels.first { $0.name == name }.map(labelJSON) }),
             "user": .object(["login": .string(issue.author), "type": .string("User")]),
             "url": .string("https://api.github.com/repos/\(repository)/issues/\(issue.number)"),
-            "updated_at": .string(issue.updatedAt),
+            "updated_at": .string(issue.updatedAt), "created_at": .string(issue.createdAt),
         ]
         if issue.isPullRequest { object["pull_request"] = .object(["url": .string("https://api.github.com/repos/\(repository)/pulls/\(issue.number)")]) }
         return .object(object)

@@ -108,6 +108,18 @@ enum PostgresSchema {
             PRIMARY KEY (repository, issue_number, label)
         );
         """),
+        (3, """
+        CREATE TABLE label_models (
+            repository TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            version TEXT,
+            trained_at BIGINT NOT NULL,
+            examples BIGINT NOT NULL,
+            decisions_seen BIGINT NOT NULL,
+            note TEXT,
+            model TEXT
+        );
+        """),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }

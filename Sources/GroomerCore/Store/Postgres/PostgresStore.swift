@@ -20,6 +20,10 @@ public final class PostgresStore: GroomerStore {
         try await pool.withConnection(body)
     }
 
+    public var models: any ModelStore {
+        SQLModelStore(connection: SQLExecutor { body in try await self.withConnection { db in try body(db) } })
+    }
+
     public func migrate() async throws {
         try await withConnection { db in
             try db.transaction { () throws(StoreError) in

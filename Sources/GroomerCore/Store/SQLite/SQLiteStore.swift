@@ -58,6 +58,10 @@ public final class SQLiteStore: GroomerStore {
         return try await thread.run { try body(box.connection) }
     }
 
+    public var models: any ModelStore {
+        SQLModelStore(connection: SQLExecutor { body in try await self.withConnection { db in try body(db) } })
+    }
+
     public func migrate() async throws {
         try await withConnection { db in
             try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
