@@ -23,6 +23,9 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "POST the deliveries to this URL (for example http://127.0.0.1:8080/webhooks/github).")
     var to: String?
 
+    @Flag(help: "Print JSON Lines: one object per delivery (\"kind\":\"delivery\") and per label plan (\"kind\":\"plan\").")
+    var json = false
+
     func run() async throws {
         let logger = CLI.bootstrapLogging(defaultLevel: .warning)
         let read = RecordedDeliveryReader.read(paths: paths)
@@ -46,13 +49,15 @@ struct Replay: AsyncParsableCommand {
             defer { transport.shutdown() }
             let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin))
             lines = await Replayer.replay(read.deliveries, through: intake, logger: logger)
-            for line in lines { print(line.rendered) }
-            print(Replayer.summary(lines) + (read.skipped.isEmpty ? "" : "; \(read.skipped.count) non-delivery JSON files skipped"))
+            for line in lines { print(json ? Self.jsonLine(line) : line.rendered) }
+            if !json { print(Replayer.summary(lines) + (read.skipped.isEmpty ? "" : "; \(read.skipped.count) non-delivery JSON files skipped")) }
 
             // Replay compresses time: every pending request is due now.
             let models = try await StoredModels.load(from: store.models)
-        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
-                                    models: models, logger: logger)
+            var runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
+                                        models: models, logger: logger)
+            // One run takes every pending request, however many the files queued.
+            runner.batchSize = max(1, try await store.pendingRequestCount())
             let reach = runner.groomer.github == nil ? "offline: issues as the payloads show them, nothing written" : "live GitHub"
             let mode = GroomerAssembly.triageMode(settings)
             // Replay learns nothing itself: without a stored model (`groomer learn`), the learned triage falls back to the rules.
@@ -60,7 +65,9 @@ struct Replay: AsyncParsableCommand {
             let triage = mode == .learned && noModel ? "learned triage, no model yet: rules" : "\(mode.rawValue) triage"
             switch try await runner.run(trigger: "replay", dueBy: .distantFuture) {
             case .busy(let holder, _):
-                print("groom: another run holds the lock (\(holder)); the requests stay pending in \(settings.store)")
+                if !json { print("groom: another run holds the lock (\(holder)); the requests stay pending in \(settings.store)") }
+            case .completed(_, _, let records) where json:
+                for record in records { print(Self.jsonLine(record)) }
             case .completed(_, let summary, let records):
                 print("\nLabel plans (\(triage), \(reach)):")
                 for record in records { print("  " + CLI.render(record)) }
@@ -71,11 +78,25 @@ struct Replay: AsyncParsableCommand {
             if !read.failures.isEmpty { throw ExitCode(1) }
             return
         }
-        for line in lines { print(line.rendered) }
-        print(Replayer.summary(lines))
+        for line in lines { print(json ? Self.jsonLine(line) : line.rendered) }
+        if !json { print(Replayer.summary(lines)) }
         if !read.failures.isEmpty { throw ExitCode(1) }
         if lines.contains(where: { $0.outcome == "failed" }) { throw ExitCode(2) }
     }
+
+    private struct Tagged<Value: Encodable>: Encodable {
+        var kind: String
+        var value: Value
+        func encode(to encoder: any Encoder) throws {
+            try value.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(kind, forKey: .kind)
+        }
+        enum Key: String, CodingKey { case kind }
+    }
+
+    static func jsonLine(_ line: Replayer.Line) -> String { CompactJSON.string(Tagged(kind: "delivery", value: line)) }
+    static func jsonLine(_ record: GroomRecord) -> String { CompactJSON.string(Tagged(kind: "plan", value: DecisionReport(record))) }
 
     private func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))

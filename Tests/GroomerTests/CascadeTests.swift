@@ -117,4 +117,46 @@ import Testing
         }
         #expect(throws: ConfigurationError.self) { try Settings(environment: ["GROOMER_LLM_TEMPERATURE": "hot"]) }
     }
+
+    @Test func theSchemaAsksForEachLabelsNameThenItsReasonThenItsConfidence() async throws {
+        try await FakeLLM.with { fake in
+            fake.setFallback(.content(#"{"labels":[],"summary":"x"}"#))
+            let settings = try Settings(environment: ["GROOMER_LLM_URL": fake.baseURL, "GROOMER_LLM_MODEL": "m", "GROOMER_LLM_API_KEY": fake.apiKey])
+            let triage = try #require(try GroomerAssembly.llm(settings, transport: CurlTransport(), logger: .init(label: "t")))
+            _ = try await triage.triage(TriageInput(repository: "o/r", title: "t", body: "b", candidates: [LabelInfo(name: "bug")], rules: []))
+            let request = try #require(fake.requests.last)
+            let text = String(decoding: request.body, as: UTF8.self)
+            let items = try #require(text.range(of: #""items":"#))
+            let order = try [#""name":{"#, #""reason":{"#, #""confidence":{"#].map { key in
+                try #require(text.range(of: key, range: items.upperBound..<text.endIndex)).lowerBound
+            }
+            #expect(order == order.sorted(), "properties go out as name, reason, confidence: \(text)")
+            let schema = try JSONValue.parse(request.body)["response_format"]?["json_schema"]?["schema"]
+            #expect(schema?["properties"]?["labels"]?["items"]?["required"] == .array([.string("name"), .string("reason"), .string("confidence")]))
+            #expect(FakeLLM.violations(request).isEmpty)
+        }
+        // The ordered writer is JSON a parser reads back exactly, whatever the issue's text holds.
+        let hostile = "quote \" backslash \\ newline \n tab \t bell \u{7} é 🙂 </script>"
+        let value = JSONValue.ordered(["b": .string(hostile), "a": .array([.number(0.25), .number(3), .bool(false), .null])])
+        #expect(try JSONValue.parse(Data(value.orderedText.utf8)) == .object(try #require(value.object)))
+        #expect(value.orderedText.hasPrefix(#"{"b":"#))
+    }
+
+    @Test(arguments: Backend.all) func aFailingLLMCostsItsRetriesOncePerIssueNotOncePerGroomAttempt(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend) { h in
+            h.llm.setFallback(.status(500))
+            let runner = h.runner(llmAttempts: 3)
+            _ = try await h.deliver()
+            h.server.clock.advance(by: 15)
+            let first = try await runner.run(trigger: "test")
+            #expect(first.records.first?.outcome == .failed)
+            #expect(h.llm.callCount == 3, "the first groom retries within the client")
+            for expected in [4, 5] {
+                h.server.clock.advance(by: 7_200)
+                let retry = try await runner.run(trigger: "test")
+                #expect(retry.records.first?.outcome == .failed)
+                #expect(h.llm.callCount == expected, "each later groom attempt tries once")
+            }
+        }
+    }
 }

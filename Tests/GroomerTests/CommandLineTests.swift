@@ -38,6 +38,34 @@ import Testing
         #expect(lines.contains("1 groomed, 0 skipped, 0 failed (in-memory store; set GROOMER_DATABASE_URL to keep the audit)"))
     }
 
+    @Test func replayGroomsEveryPendingRequestBeyondARunsBatchAndPrintsJSONLines() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let issues = directory.appendingPathComponent("issues")
+        try FileManager.default.createDirectory(at: issues, withIntermediateDirectories: true)
+        // 60 issues opened: more than one run's batch of 50.
+        for number in 1...60 {
+            let payload = try Fixtures.payload("issues/opened.payload.json") { payload in
+                var issue = payload["issue"] as! [String: Any]
+                issue["number"] = number
+                issue["title"] = "It crashes on start, issue \(number)"
+                payload["issue"] = issue
+            }
+            try payload.write(to: issues.appendingPathComponent(String(format: "%03d.json", number)))
+        }
+        let groomer = GroomerProcess(["replay", "--json", directory.path])
+        #expect(try await groomer.run() == 0, "\(groomer.stderr)")
+        let objects = groomer.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+        #expect(objects.count == groomer.stdout.split(separator: "\n").count, "every line is one JSON object")
+        let deliveries = objects.filter { $0["kind"] == .string("delivery") }
+        let plans = objects.filter { $0["kind"] == .string("plan") }
+        #expect(deliveries.count == 60)
+        #expect(deliveries.allSatisfy { $0["outcome"] == .string("queued") })
+        #expect(plans.count == 60, "all 60 groomed, not the first 50")
+        #expect(Set(plans.compactMap { $0["issue"]?.string }).count == 60)
+        #expect(plans.allSatisfy { $0["dry_run"] == .bool(true) && $0["triage"] == .string("rules") })
+    }
+
     @Test func replayIntoAStoreRecognisesARedelivery() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -7,12 +7,15 @@ public struct ChatRequest: Sendable, Equatable {
     public var schemaName: String
     /// The JSON Schema of the answer; sent as `response_format` (strict).
     public var schema: JSONValue
+    /// Tries at most, if fewer than the client's own bound (a groom that is itself a retry tries once).
+    public var maxAttempts: Int?
 
-    public init(system: String, user: String, schemaName: String, schema: JSONValue) {
+    public init(system: String, user: String, schemaName: String, schema: JSONValue, maxAttempts: Int? = nil) {
         self.system = system
         self.user = user
         self.schemaName = schemaName
         self.schema = schema
+        self.maxAttempts = maxAttempts
     }
 }
 

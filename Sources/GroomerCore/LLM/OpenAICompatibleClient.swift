@@ -35,14 +35,25 @@ public final class OpenAICompatibleClient: LanguageModel {
     }
 
     public func complete(_ request: ChatRequest) async throws -> ChatCompletion {
-        let body = CompactJSON.encode(WireRequest(
-            model: model, temperature: temperature,
-            messages: [.init(role: "system", content: request.system), .init(role: "user", content: request.user)],
-            responseFormat: .init(type: "json_schema", jsonSchema: .init(name: request.schemaName, strict: true, schema: request.schema))))
+        var members: [(String, JSONValue)] = [("model", .string(model))]
+        if let temperature { members.append(("temperature", .number(temperature))) }
+        members += [
+            ("messages", .array([
+                .ordered(["role": .string("system"), "content": .string(request.system)]),
+                .ordered(["role": .string("user"), "content": .string(request.user)]),
+            ])),
+            ("response_format", .ordered([
+                "type": .string("json_schema"),
+                "json_schema": .ordered(["name": .string(request.schemaName), "strict": .bool(true), "schema": request.schema]),
+            ])),
+        ]
+        // Written in order, not sorted: the schema's properties keep the order the answer should follow.
+        let body = Data(JSONValue.orderedObject(keys: members.map(\.0), members: Dictionary(uniqueKeysWithValues: members)).orderedText.utf8)
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "groomer")]
         if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
 
         var problem = ""
+        let maxAttempts = max(1, min(self.maxAttempts, request.maxAttempts ?? self.maxAttempts))
         for attempt in 1...maxAttempts {
             if attempt > 1 {
                 let wait = backoff * pow(2, Double(attempt - 2))
@@ -111,33 +122,5 @@ public final class OpenAICompatibleClient: LanguageModel {
     private static func errorMessage(_ body: Data) -> String {
         let json = try? JSONValue.parse(body)
         return json?["error"]?["message"]?.string ?? json?["error"]?.string ?? String(decoding: body.prefix(200), as: UTF8.self)
-    }
-
-    private struct WireRequest: Encodable {
-        struct Message: Encodable {
-            var role: String
-            var content: String
-        }
-        struct ResponseFormat: Encodable {
-            struct Schema: Encodable {
-                var name: String
-                var strict: Bool
-                var schema: JSONValue
-            }
-            var type: String
-            var jsonSchema: Schema
-            enum CodingKeys: String, CodingKey {
-                case type
-                case jsonSchema = "json_schema"
-            }
-        }
-        var model: String
-        var temperature: Double?
-        var messages: [Message]
-        var responseFormat: ResponseFormat
-        enum CodingKeys: String, CodingKey {
-            case model, temperature, messages
-            case responseFormat = "response_format"
-        }
     }
 }

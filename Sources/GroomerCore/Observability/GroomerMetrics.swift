@@ -29,6 +29,13 @@ public enum GroomerMetrics {
         Counter(label: "groomer_grooms_total", dimensions: [("outcome", outcome)]).increment()
     }
 
+    /// A triaged issue, by what decided it, with the LLM calls its triage made: the calls per
+    /// issue are `groomer_triage_llm_calls_total` over `groomer_triaged_issues_total`.
+    static func triaged(source: String, llmCalls: Int) {
+        Counter(label: "groomer_triaged_issues_total", dimensions: [("source", source)]).increment()
+        Counter(label: "groomer_triage_llm_calls_total", dimensions: [("source", source)]).increment(by: llmCalls)
+    }
+
     static func llmCall(result: String, latency: Double?, promptTokens: Int?, completionTokens: Int?) {
         Counter(label: "groomer_llm_calls_total", dimensions: [("result", result)]).increment()
         if let latency { Recorder(label: "groomer_llm_latency_seconds", aggregate: true).record(latency) }

@@ -138,7 +138,7 @@ public struct OperatorRoutes: Sendable {
 
     static func decision(_ record: GroomRecord) throws -> Response {
         if record.outcome == .skipped, record.reason?.contains("404") == true { throw APIError.notFound("GitHub has no issue \(record.key)") }
-        return json(.ok, Decision(record))
+        return json(.ok, DecisionReport(record))
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
@@ -217,35 +217,6 @@ public struct OperatorRoutes: Sendable {
         enum CodingKeys: String, CodingKey {
             case runs
             case nextBefore = "next_before"
-        }
-    }
-
-    struct Decision: Encodable {
-        var issue: String
-        var outcome: String
-        var reason: String?
-        var labels: [LabelProposal]
-        var summary: String?
-        var plan: LabelPlan?
-        var written: LabelPlan?
-        var dryRun: Bool
-        var notes: [String: String]
-
-        init(_ record: GroomRecord) {
-            issue = record.key.description
-            outcome = record.outcome.rawValue
-            reason = record.reason
-            labels = record.triage?.proposals ?? []
-            summary = record.triage?.summary
-            plan = record.plan
-            written = record.written
-            dryRun = record.dryRun
-            notes = record.notes
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case issue, outcome, reason, labels, summary, plan, written, notes
-            case dryRun = "dry_run"
         }
     }
 

@@ -4,7 +4,7 @@ import Logging
 /// `groomer replay`: sends recorded deliveries through the pipeline (SPEC §7).
 public struct Replayer: Sendable {
     /// What one delivery became, as replay prints it.
-    public struct Line: Sendable, Equatable {
+    public struct Line: Sendable, Equatable, Encodable {
         public var source: String
         public var event: String
         public var action: String?

@@ -111,6 +111,7 @@ public struct GroomerRunner: Sendable {
             return nil
         }
         GroomerMetrics.groom(outcome: record.outcome.rawValue)
+        if let triage = record.triage { GroomerMetrics.triaged(source: triage.source.rawValue, llmCalls: triage.llmCalls) }
         GroomerMetrics.labelWrites("add", count: record.written?.add.count ?? 0)
         GroomerMetrics.labelWrites("remove", count: record.written?.remove.count ?? 0)
         do {

@@ -95,7 +95,7 @@ public struct IssueGroomer: Sendable {
         }
 
         let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates,
-                                rules: policy.rules, minConfidence: policy.minConfidence)
+                                rules: policy.rules, minConfidence: policy.minConfidence, isRetry: request.attempts > 0)
         let result: TriageResult
         if candidates.isEmpty {
             result = TriageResult(source: .none, proposals: [], summary: "no candidate labels exist in the repository")

@@ -5,7 +5,7 @@ import Foundation
 /// the answer must follow a JSON schema whose label names are an enum of the candidates.
 public struct LLMTriage: Triage {
     /// Changes whenever the prompt's wording or schema changes, so fingerprints change with it.
-    public static let promptVersion = "groomer-prompt-1"
+    public static let promptVersion = "groomer-prompt-2"
     /// Characters of the body the model sees; longer bodies are cut.
     public static let bodyBudget = 8_000
 
@@ -32,7 +32,9 @@ public struct LLMTriage: Triage {
                 examples: [LabelModel.Exemplar]) async throws -> TriageResult {
         let completion: ChatCompletion
         do {
-            completion = try await model.complete(Self.request(input, hints: hints, hintSource: hintSource, examples: examples))
+            var request = Self.request(input, hints: hints, hintSource: hintSource, examples: examples)
+            if input.isRetry { request.maxAttempts = 1 }
+            completion = try await model.complete(request)
         } catch {
             GroomerMetrics.llmCall(result: "failed", latency: nil, promptTokens: nil, completionTokens: nil)
             throw error
@@ -97,11 +99,12 @@ public struct LLMTriage: Triage {
                     "items": .object([
                         "type": .string("object"),
                         "additionalProperties": .bool(false),
-                        "required": .array([.string("name"), .string("confidence"), .string("reason")]),
-                        "properties": .object([
+                        "required": .array([.string("name"), .string("reason"), .string("confidence")]),
+                        // In this order: a model writes its reason before it commits to a confidence.
+                        "properties": .ordered([
                             "name": .object(["type": .string("string"), "enum": .array(candidates.map { .string($0.name) })]),
-                            "confidence": .object(["type": .string("number")]),
                             "reason": .object(["type": .string("string")]),
+                            "confidence": .object(["type": .string("number")]),
                         ]),
                     ]),
                 ]),

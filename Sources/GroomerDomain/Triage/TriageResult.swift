@@ -110,14 +110,19 @@ public struct TriageInput: Sendable {
     /// The policy's `min_confidence`: below it nothing is written, so a cascade that stops at a
     /// proposal below it would leave the issue unlabelled without asking the LLM.
     public var minConfidence: Double
+    /// True when an earlier groom of the issue failed: a triage that retries on its own tries
+    /// once, so a failing LLM costs its retries once per issue, not once per groom attempt.
+    public var isRetry: Bool
 
-    public init(repository: String, title: String, body: String, candidates: [LabelInfo], rules: [LabelRule], minConfidence: Double = 0) {
+    public init(repository: String, title: String, body: String, candidates: [LabelInfo], rules: [LabelRule], minConfidence: Double = 0,
+                isRetry: Bool = false) {
         self.repository = repository
         self.title = title
         self.body = body
         self.candidates = candidates
         self.rules = rules
         self.minConfidence = minConfidence
+        self.isRetry = isRetry
     }
 }
 

@@ -125,7 +125,7 @@ final class SchemaValidator {
 
     private static func matches(_ value: JSON, type: String) -> Bool {
         switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("number", .number), ("string", .string), ("array", .array), ("object", .object):
+        case ("null", .null), ("boolean", .bool), ("number", .number), ("string", .string), ("array", .array), ("object", .object), ("object", .orderedObject):
             return true
         case ("integer", .number(let n)): return n.rounded() == n
         default: return false
@@ -139,7 +139,7 @@ final class SchemaValidator {
         case .number: return "number"
         case .string: return "string"
         case .array: return "array"
-        case .object: return "object"
+        case .object, .orderedObject: return "object"
         }
     }
 }
