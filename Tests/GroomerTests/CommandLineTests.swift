@@ -114,6 +114,13 @@ import Testing
         #expect(try await wrongSecret.run() == 0)
         #expect(wrongSecret.stdout.contains("5 deliveries: 5 rejected"))
         #expect(wrongSecret.stdout.contains("HTTP 401"))
+        // The likeliest setup mistake leaves a trace: one warning (rate-limited) naming the hook and event, never the signature.
+        #expect(await server.waitForStderr(containing: "webhook delivery refused"), "\(server.stderr)")
+        let warnings = server.stderr.split(separator: "\n").filter { $0.contains("webhook delivery refused") }
+        #expect(warnings.count == 1, "5 refusals from one hook, one warning: \(warnings)")
+        #expect(warnings.first?.contains("hook_id=109948940") == true)
+        #expect(warnings.first?.contains("GROOMER_WEBHOOK_SECRET") == true)
+        #expect(!server.stderr.contains("sha256="), "the signature is never logged")
 
         let store = try await SQLiteStore(path: "\(directory.path)/served.sqlite")
         #expect(try await store.deliveryCount() == 6)

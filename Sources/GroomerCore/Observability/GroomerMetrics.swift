@@ -8,6 +8,11 @@ public enum GroomerMetrics {
         Counter(label: "groomer_deliveries_total", dimensions: [("outcome", outcome)]).increment()
     }
 
+    /// A delivery answered with a 4xx or 5xx: bad signature, too large, wrong media type, bad headers or payload, store down.
+    static func webhookRefused(status: Int) {
+        Counter(label: "groomer_webhook_refused_total", dimensions: [("status", String(status))]).increment()
+    }
+
     static func run(result: String) {
         Counter(label: "groomer_runs_total", dimensions: [("result", result)]).increment()
     }

@@ -23,6 +23,7 @@ public struct WebhookReceiver: Sendable {
     public let intake: WebhookIntake
     public let maximumBodySize: Int
     public let bodyDeadline: Duration
+    private let refusals = RefusalLog()
 
     public init(secrets: WebhookSecrets, intake: WebhookIntake, maximumBodySize: Int = WebhookReceiver.maximumBodySize,
                 bodyDeadline: Duration = WebhookReceiver.bodyDeadline) {
@@ -34,6 +35,16 @@ public struct WebhookReceiver: Sendable {
 
     public func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         let headers = WebhookHeaders(request.headers)
+        do {
+            return try await handle(request, headers: headers, context: context)
+        } catch let error as APIError {
+            refusals.refused(status: Int(error.status.code), reason: error.reason, hookID: headers.hookID, event: headers.event,
+                             logger: context.logger)
+            throw error
+        }
+    }
+
+    private func handle(_ request: Request, headers: WebhookHeaders, context: some RequestContext) async throws -> Response {
         let body = try await readSignedBody(request, headers: headers)
         let payload = try Self.payload(of: body, contentType: headers.contentType)
 

@@ -53,6 +53,7 @@ public enum GroomerServer {
         }
         for method in [HTTPRequest.Method.get, .head, .put, .patch, .delete, .options] {
             router.on("/webhooks/github", method: method) { _, _ -> Response in
+                GroomerMetrics.webhookRefused(status: 405)
                 throw APIError.methodNotAllowed(allow: "POST")
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Trains a `LabelModel` from labelled issues, deterministically: the same examples in any
 /// order give the same model.
@@ -10,7 +11,7 @@ import Foundation
 /// `targetPrecision` — and give the model's figures.
 public enum ModelTrainer {
     /// Version of the features and training; part of every model's version.
-    public static let algorithmVersion = "tfidf-lr-1"
+    public static let algorithmVersion = "tfidf-lr-2"
     /// Predictions a threshold must rest on, at the least.
     static let minimumPredictions = 5
 
@@ -140,25 +141,41 @@ public enum ModelTrainer {
 
     static func model(repository: String, prepared: Prepared, specs: [HeadSpec], folds: [Int], settings: LearningSettings,
                       borrowed: Bool, method: String, now: Date?) -> LabelModel {
-        var heldOut = [HeldOut](repeating: HeldOut(), count: prepared.examples.count)
-        for fold in Set(folds).sorted() {
+        // The folds' fits and the final one are independent: they run side by side, each on a
+        // core, and are put together in fold order, so the model is the same however they ran.
+        let foldIDs = Set(folds).sorted()
+        let predictions = Mutex<[Int: [(Int, HeldOut)]]>([:])
+        let final = Mutex<(Vocabulary, [LabelModel.Head])?>(nil)
+        DispatchQueue.concurrentPerform(iterations: foldIDs.count + 1) { job in
+            guard job < foldIDs.count else {
+                let fitted = fit(prepared, specs: specs, indices: Array(prepared.examples.indices), c: settings.regularisation)
+                final.withLock { $0 = fitted }
+                return
+            }
+            let fold = foldIDs[job]
             let training = folds.indices.filter { folds[$0] != fold }
             let testing = folds.indices.filter { folds[$0] == fold }
-            guard !training.isEmpty, !testing.isEmpty else { continue }
+            guard !training.isEmpty, !testing.isEmpty else { return }
             let (vocabulary, heads) = fit(prepared, specs: specs, indices: training, c: settings.regularisation)
+            var local: [(Int, HeldOut)] = []
             for i in testing {
                 let x = vocabulary.vector(prepared.features[i])
+                var prediction = HeldOut()
                 for head in heads {
                     let p = head.regression.probabilities(x)
                     if head.exclusive {
                         let best = p.indices.max { p[$0] != p[$1] ? p[$0] < p[$1] : head.labels[$0] > head.labels[$1] }!
-                        heldOut[i].choices.append((head.labels[best], p[best], true))
+                        prediction.choices.append((head.labels[best], p[best], true))
                     } else {
-                        heldOut[i].choices.append((head.labels[0], p[1], p[1] > 0.5))
+                        prediction.choices.append((head.labels[0], p[1], p[1] > 0.5))
                     }
                 }
+                local.append((i, prediction))
             }
+            predictions.withLock { $0[job] = local }
         }
+        var heldOut = [HeldOut](repeating: HeldOut(), count: prepared.examples.count)
+        for job in foldIDs.indices { for (i, prediction) in predictions.withLock({ $0[job] }) ?? [] { heldOut[i] = prediction } }
         var thresholds: [String: Double] = [:]
         var withheld: [String: String] = [:]
         for spec in specs {
@@ -190,7 +207,7 @@ public enum ModelTrainer {
             board.add(truth: prepared.labels[i], forced: forced, written: written)
         }
         let score = board.score
-        let (vocabulary, heads) = fit(prepared, specs: specs, indices: Array(prepared.examples.indices), c: settings.regularisation)
+        let (vocabulary, heads) = final.withLock { $0 }!
         let figures = ModelFigures(examples: score.issues, targetPrecision: settings.targetPrecision, macroF1: score.macroF1,
                                    accuracy: score.accuracy, coverage: score.coverage,
                                    precisionAtThreshold: score.precisionAtThreshold, labels: score.labels, method: method)

@@ -15,12 +15,13 @@ public struct SparseVector: Sendable, Equatable {
 /// that turns `IssueFeatures` into vectors: sublinear term frequency, smoothed IDF, each block
 /// scaled to unit length and then by its weight.
 public struct Vocabulary: Sendable, Codable, Equatable {
-    public private(set) var terms: [String]
+    /// The terms' keys (see `IssueFeatures`), ascending.
+    public private(set) var terms: [UInt64]
     public private(set) var idf: [Float]
     private var blocks: [UInt8]
     /// How much each block (title, prose, code, signals) weighs in a vector.
     public var blockWeights: [Double]
-    private var index: [String: Int32]
+    private var index: [UInt64: Int32]
 
     public var count: Int { terms.count }
 
@@ -28,7 +29,7 @@ public struct Vocabulary: Sendable, Codable, Equatable {
     /// of them (the most frequent; ties by term, so the result does not depend on order).
     public init(documents: [IssueFeatures], minimumDocuments: Int = 2, maximumTerms: Int = 60_000,
                 blockWeights: [Double] = [0.8, 1.0, 0.35, 0.5]) {
-        var frequency: [String: Int] = [:]
+        var frequency: [UInt64: Int] = [:]
         for document in documents { for term in document.counts.keys { frequency[term, default: 0] += 1 } }
         var kept = frequency.filter { $0.value >= minimumDocuments }.map { ($0.key, $0.value) }
         kept.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
@@ -42,13 +43,8 @@ public struct Vocabulary: Sendable, Codable, Equatable {
         index = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($0.element, Int32($0.offset)) })
     }
 
-    private static func block(of term: String) -> FeatureBlock {
-        switch term.utf8.first {
-        case UInt8(ascii: "t"): .title
-        case UInt8(ascii: "b"): .prose
-        case UInt8(ascii: "c"): .code
-        default: .signal
-        }
+    private static func block(of term: UInt64) -> FeatureBlock {
+        FeatureBlock(rawValue: UInt8(term >> 62)) ?? .signal
     }
 
     public func vector(_ features: IssueFeatures) -> SparseVector {
@@ -70,7 +66,7 @@ public struct Vocabulary: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        terms = try container.decode([String].self, forKey: .terms)
+        terms = try container.decode([UInt64].self, forKey: .terms)
         idf = try container.decode([Float].self, forKey: .idf)
         blockWeights = try container.decode([Double].self, forKey: .blockWeights)
         guard idf.count == terms.count, blockWeights.count == FeatureBlock.allCases.count else {

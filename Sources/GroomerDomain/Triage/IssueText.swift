@@ -32,7 +32,7 @@ public struct IssueText: Sendable, Equatable {
     }
 
     private static func removingComments(_ body: String) -> String {
-        guard body.contains("<!--") else { return body }
+        guard Self.contains(Substring(body), "<!--") else { return body }
         var result = ""
         var rest = Substring(body)
         while let open = rest.range(of: "<!--") {
@@ -47,7 +47,7 @@ public struct IssueText: Sendable, Equatable {
         var proseLines: [Substring] = []
         var codeLines: [Substring] = []
         var fence: Substring?
-        for line in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for line in Self.lines(body) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if let open = fence {
                 if trimmed.hasPrefix(open) { fence = nil } else { codeLines.append(line); noteTrace(line) }
@@ -73,15 +73,56 @@ public struct IssueText: Sendable, Equatable {
             }
             if trimmed == "_No response_" || trimmed == "N/A" { continue }
             noteTrace(line)
-            if trimmed.contains("](") || trimmed.contains("<img") {
-                if trimmed.contains("![") || trimmed.contains("<img") { hasImage = true }
+            if !hasImage, trimmed.utf8.contains(UInt8(ascii: "!")) || trimmed.utf8.contains(UInt8(ascii: "<")) {
+                if Self.contains(trimmed, "![") || Self.contains(trimmed, "<img") { hasImage = true }
             }
-            if trimmed.contains("http://") || trimmed.contains("https://") { hasLink = true }
+            if !hasLink, Self.contains(trimmed, "://"), Self.contains(trimmed, "http://") || Self.contains(trimmed, "https://") { hasLink = true }
             proseLines.append(line)
         }
         prose = proseLines.joined(separator: "\n")
         code = codeLines.joined(separator: "\n")
         if !code.isEmpty { hasCodeBlock = true }
+    }
+
+    /// The lines of `text`, split at `\n`, `\r\n` or `\r`, found by bytes (splitting by
+    /// `Character` would cluster graphemes across the whole body).
+    static func lines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            guard byte == 10 || byte == 13 else {
+                index = bytes.index(after: index)
+                continue
+            }
+            lines.append(text[start..<index])
+            var next = bytes.index(after: index)
+            if byte == 13, next != bytes.endIndex, bytes[next] == 10 { next = bytes.index(after: next) }
+            start = next
+            index = next
+        }
+        lines.append(text[start..<bytes.endIndex])
+        return lines
+    }
+
+    /// Whether `needle` occurs in `text`, compared byte by byte.
+    static func contains(_ text: Substring, _ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return true }
+        let bytes = Array(text.utf8)
+        guard bytes.count >= pattern.count else { return false }
+        var i = 0
+        while i <= bytes.count - pattern.count {
+            if bytes[i] == first {
+                var j = 1
+                while j < pattern.count, bytes[i + j] == pattern[j] { j += 1 }
+                if j == pattern.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     private static func isCheckbox(_ line: Substring) -> Bool {
@@ -112,10 +153,10 @@ public struct IssueText: Sendable, Equatable {
     private mutating func noteTrace(_ line: Substring) {
         guard !hasStackTrace else { return }
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if trimmed.hasPrefix("at "), trimmed.contains("(") || trimmed.contains(":") { hasStackTrace = true }
-        else if trimmed.hasPrefix("File \""), trimmed.contains("line ") { hasStackTrace = true }
+        if trimmed.hasPrefix("at "), trimmed.utf8.contains(UInt8(ascii: "(")) || trimmed.utf8.contains(UInt8(ascii: ":")) { hasStackTrace = true }
+        else if trimmed.hasPrefix("File \""), Self.contains(trimmed, "line ") { hasStackTrace = true }
         else if trimmed.hasPrefix("Traceback (most recent call last)") { hasStackTrace = true }
-        else if trimmed.hasPrefix("#"), trimmed.contains(" 0x") { hasStackTrace = true }
+        else if trimmed.hasPrefix("#"), Self.contains(trimmed, " 0x") { hasStackTrace = true }
         else if trimmed.hasPrefix("Exception in thread") || trimmed.hasPrefix("panic:") { hasStackTrace = true }
     }
 }

@@ -110,6 +110,17 @@ final class GroomerProcess: @unchecked Sendable {  // @unchecked: output buffers
         }
     }
 
+    /// Waits until standard error holds `text` (the process writes it when something happened),
+    /// for at most `timeout`; returns whether it came.
+    func waitForStderr(containing text: String, timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stderr.contains(text) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return stderr.contains(text)
+    }
+
     /// Runs to completion and returns the exit status.
     func run() async throws -> Int32 {
         try start()
