@@ -8,7 +8,8 @@ import Logging
 struct Groomer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groomer",
-        abstract: "GitHub issue triage: webhooks in, coalesced LLM- or rule-based label plans out.",
+        abstract: "GitHub issue triage: webhooks in, coalesced label plans out, from a model learned from the repository, rules or an LLM.",
+        version: GroomerVersion.current,
         subcommands: [Serve.self, Replay.self, Groom.self, Eval.self, Learn.self]
     )
 }
@@ -20,6 +21,17 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .customLong("config"), help: "YAML policy file (GROOMER_CONFIG).")
     var configPath: String?
+
+    func validate() throws {
+        if let databaseURL {
+            do {
+                _ = try StoreLocation.parse(databaseURL)
+            } catch {
+                let hint = databaseURL.contains(":") ? "" : "; for a SQLite file, sqlite:\(databaseURL)"
+                throw ValidationError("--database: expected sqlite:PATH or postgres://…, got \(databaseURL)\(hint)")
+            }
+        }
+    }
 
     /// The process environment with the flags written over it.
     func environment() -> [String: String] {

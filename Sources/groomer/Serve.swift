@@ -9,7 +9,24 @@ import ServiceLifecycle
 
 /// `groomer serve`: the webhook receiver and the scheduler, until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the service: receive GitHub webhooks and groom issues.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the service: receive GitHub webhooks and groom issues.",
+        discussion: """
+            Environment (a flag of the same meaning wins):
+              GROOMER_WEBHOOK_SECRET      the hook's secret (required; several, comma-separated, while rotating)
+              GROOMER_DATABASE_URL        sqlite:PATH (default sqlite:groomer.sqlite) or postgres://…
+              GROOMER_CONFIG              the YAML policy file (default: built in, dry run)
+              GROOMER_HOST, GROOMER_PORT  where to listen (default 127.0.0.1:8080)
+              GROOMER_GITHUB_TOKEN        a token; or GROOMER_GITHUB_APP_ID and GROOMER_GITHUB_APP_PRIVATE_KEY_PATH
+              GROOMER_BOT_LOGIN           groomer's own login, so its label changes are not taken for a human's
+              GROOMER_ADMIN_TOKEN         enables /api (bearer token); without it /api answers 404
+              GROOMER_LLM_URL, GROOMER_LLM_MODEL, GROOMER_LLM_API_KEY, GROOMER_LLM_TEMPERATURE
+                                          an OpenAI-compatible LLM (optional)
+              GROOMER_TRIAGE              learned, rules, llm or cascade
+              GROOMER_LOG_LEVEL, GROOMER_LOG_FORMAT=json
+            Without GitHub credentials nothing is read from or written to GitHub: issues are groomed \
+            from the deliveries' copies, as dry runs.
+            """)
 
     @OptionGroup var common: CommonOptions
 
@@ -22,6 +39,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: ArgumentHelp("Also serve the benchmark's ceiling routes, /ceiling/body and /ceiling/hmac.", visibility: .hidden))
     var ceilingRoutes = false
 
+    func validate() throws {
+        if let port, !(0...65_535).contains(port) { throw ValidationError("--port: expected 0–65535, got \(port)") }
+        if let host, host.isEmpty { throw ValidationError("--host: expected an address or a host name") }
+    }
+
     func run() async throws {
         var environment = common.environment()
         if let host { environment["GROOMER_HOST"] = host }
@@ -31,6 +53,8 @@ struct Serve: AsyncParsableCommand {
         let settings = try Settings(environment: environment)
         let secrets = try settings.requireWebhookSecrets()
         let configuration = try CLI.loadConfiguration(settings)
+        // Before the store is opened (or a SQLite file created): a busy port or an unknown host, named at once.
+        try ListenProbe.check(host: settings.host, port: settings.port)
         let store = try await settings.store.open()
         let transport = CurlTransport()
         let models = try await StoredModels.load(from: store.models)

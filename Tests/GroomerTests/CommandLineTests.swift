@@ -11,6 +11,53 @@ import Testing
         #expect(groomer.stderr.contains("GROOMER_WEBHOOK_SECRET"))
     }
 
+    @Test func aBusyPortOrAnUnknownHostIsNamedAtOnceAndNoStoreIsCreated() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("groomer.sqlite")
+        try await TestServer.with { (busy: TestServer) async throws -> Void in
+            let groomer = GroomerProcess(["serve", "--port", String(busy.port), "--database", "sqlite:\(database.path)"],
+                                         environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+            let started = ContinuousClock.now
+            #expect(try await groomer.run() != 0)
+            #expect(groomer.stderr.contains("cannot listen on 127.0.0.1:\(busy.port): address already in use"), "\(groomer.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(4), "at once, not after the server's retries")
+        }
+        let unknown = GroomerProcess(["serve", "--host", "no-such-host.invalid", "--port", "8080", "--database", "sqlite:\(database.path)"],
+                                     environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        #expect(try await unknown.run() != 0)
+        #expect(unknown.stderr.contains("cannot listen on no-such-host.invalid:8080: unknown host"), "\(unknown.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: database.path), "no SQLite file is left behind")
+    }
+
+    @Test func aBadFlagIsNamedAsTheFlagTheUserTyped() async throws {
+        let port = GroomerProcess(["serve", "--port", "70000"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        #expect(try await port.run() != 0)
+        #expect(port.stderr.contains("--port: expected 0–65535, got 70000"), "\(port.stderr)")
+        #expect(!port.stderr.contains("GROOMER_PORT:"))
+        let database = GroomerProcess(["serve", "--database", "groomer.sqlite"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        #expect(try await database.run() != 0)
+        #expect(database.stderr.contains("for a SQLite file, sqlite:groomer.sqlite"), "\(database.stderr)")
+        let version = GroomerProcess(["--version"])
+        #expect(try await version.run() == 0)
+        #expect(version.stdout.split(separator: ".").count == 3, "\(version.stdout)")
+        let help = GroomerProcess(["serve", "--help"])
+        #expect(try await help.run() == 0)
+        for variable in ["GROOMER_WEBHOOK_SECRET", "GROOMER_DATABASE_URL", "GROOMER_GITHUB_TOKEN", "GROOMER_ADMIN_TOKEN", "GROOMER_LLM_URL"] {
+            #expect(help.stdout.contains(variable), "serve --help names \(variable)")
+        }
+    }
+
+    @Test func aFileThatIsNotADatabaseIsNamed() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notADatabase = directory.appendingPathComponent("notes.txt")
+        try String(repeating: "not a database\n", count: 200).write(to: notADatabase, atomically: true, encoding: .utf8)
+        let groomer = GroomerProcess(["serve", "--port", "0", "--database", "sqlite:\(notADatabase.path)"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        #expect(try await groomer.run() != 0)
+        #expect(groomer.stderr.contains(notADatabase.path), "\(groomer.stderr)")
+    }
+
     @Test func serveStopsOnABadConfigurationNamingFileAndKey() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -93,6 +93,11 @@ import Testing
             #expect(reply.status == 200)
             #expect(reply.json["cancelled"] as? String == "Codertocat/Hello-World#1")
             #expect(try await server.store.groomRequest(issue1)?.status == .cancelled)
+            // Leaving again, with nothing pending: nothing is said to be cancelled.
+            let again = try await Client.deliver(leaving, event: "issues", to: server.webhookURL)
+            #expect(again.status == 200)
+            #expect(again.json["cancelled"] == nil)
+            #expect((again.json["ignored"] as? String)?.hasSuffix("nothing was pending") == true, "\(again.body)")
             // Reopened later: a new window starts.
             server.clock.advance(by: 1_000)
             _ = try await Client.deliver(try Fixtures.payload("issues/reopened.payload.json"), event: "issues", to: server.webhookURL)

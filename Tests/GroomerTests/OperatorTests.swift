@@ -17,6 +17,29 @@ import Testing
         }
     }
 
+    @Test func anUnknownPathIsAJSON404AWrongMethodIs405AndABadLimitIs400() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            for path in ["/nothing-here", "/api/nothing", "/webhooks/gitlab"] {
+                let reply = try await Client.send(h.server.baseURL + path, method: .GET, headers: Self.auth)
+                #expect(reply.status == 404, "\(path)")
+                #expect(reply.json["error"] as? String == "no such endpoint", "\(path): \(reply.body)")
+            }
+            let get = try await Client.send(h.server.baseURL + "/api/groomer/run", method: .GET, headers: Self.auth)
+            #expect(get.status == 405)
+            #expect(get.headers["Allow"].first == "POST")
+            for limit in ["abc", "0", "101"] {
+                let runs = try await Client.send(h.server.baseURL + "/api/runs?limit=\(limit)", method: .GET, headers: Self.auth)
+                #expect(runs.status == 400, "limit=\(limit)")
+                #expect(runs.json["error"] as? String == "limit must be a number from 1 to 100")
+            }
+            let fine = try await Client.send(h.server.baseURL + "/api/runs?limit=5", method: .GET, headers: Self.auth)
+            #expect(fine.status == 200)
+            let model = try await Client.send(h.server.baseURL + "/api/repos/octo/repo/model", method: .GET, headers: Self.auth)
+            #expect(model.status == 404, "a parameter route still wins over the catch-all")
+            #expect((model.json["error"] as? String)?.hasPrefix("no model for octo/repo") == true)
+        }
+    }
+
     @Test func aWrongOrMissingTokenIs401() async throws {
         try await RunHarness.with(adminToken: Self.token) { h in
             for headers in [[], [("Authorization", "Bearer wrong")], [("Authorization", "Bearer \(Self.token)x")],

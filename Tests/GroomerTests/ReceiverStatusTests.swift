@@ -167,7 +167,7 @@ import Testing
         try await TestServer.with { server in
             let reply = try await Client.deliver(try Fixtures.payload("ping/payload.json"), event: "ping", to: server.webhookURL, guid: "ping-1")
             #expect(reply.status == 200)
-            #expect(reply.json["hook_id"] as? String == "109948940")
+            #expect(reply.json["hook_id"] as? Int == 109948940, "a number, as GitHub sends it")
             #expect(try await server.store.delivery(hookID: "109948940", guid: "ping-1")?.outcome == .pong)
         }
     }
@@ -176,7 +176,7 @@ import Testing
         try await TestServer.with { server in
             let reply = try await Client.deliver(Data(#"{"zen":"Keep it logically awesome."}"#.utf8), event: "ping", to: server.webhookURL, hookID: "77")
             #expect(reply.status == 200)
-            #expect(reply.json["hook_id"] as? String == "77")
+            #expect(reply.json["hook_id"] as? Int == 77)
             let bare = try await Client.deliver(Data(#"{"zen":"x"}"#.utf8), event: "ping", to: server.webhookURL, hookID: nil)
             #expect(bare.status == 400)
         }

@@ -21,6 +21,10 @@ public struct OperatorRoutes: Sendable {
     public func add<Context: RequestContext>(to router: Router<Context>, adminToken: String?) {
         let api = router.group("/api").add(middleware: AdminAuthMiddleware<Context>(token: adminToken))
         api.post("/groomer/run") { _, _ in try await runNow() }
+        for method in [HTTPRequest.Method.get, .put, .patch, .delete] {
+            api.on("/groomer/run", method: method) { _, _ -> Response in throw APIError.methodNotAllowed(allow: "POST") }
+            api.on("/repos/:owner/:repo/issues/:number/groom", method: method) { _, _ -> Response in throw APIError.methodNotAllowed(allow: "POST") }
+        }
         api.post("/repos/:owner/:repo/issues/:number/groom") { request, context in
             try await groom(try Self.issueKey(context), query: request.uri.queryParameters)
         }
@@ -76,7 +80,10 @@ public struct OperatorRoutes: Sendable {
     }
 
     func runs(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {
-        let limit = min(100, max(1, query["limit"].flatMap { Int($0) } ?? 20))
+        guard query["limit"] == nil || query["limit"].flatMap({ Int($0) }).map({ (1...100).contains($0) }) == true else {
+            throw APIError.badRequest("limit must be a number from 1 to 100")
+        }
+        let limit = query["limit"].flatMap { Int($0) } ?? 20
         guard query["before"] == nil || query["before"].flatMap({ Int64($0) }) != nil else {
             throw APIError.badRequest("before must be a run id")
         }
@@ -110,7 +117,7 @@ public struct OperatorRoutes: Sendable {
         } catch GitHubError.notFound, GitHubError.gone {
             throw APIError.notFound("GitHub has no issue \(key)")
         } catch let error as GitHubError {
-            throw APIError(status: .badGateway, reason: "GitHub: \(error)")
+            throw APIError(status: .badGateway, reason: "\(error)")  // its description names GitHub
         }
     }
 

@@ -185,8 +185,12 @@ struct WebhookReply {
             case .cancel(let key, let reason):
                 status = .ok
                 json.object { reply in
-                    reply.field("cancelled", key.description)
-                    reply.field("ignored", reason)
+                    if request != nil {
+                        reply.field("cancelled", key.description)
+                        reply.field("ignored", reason)
+                    } else {
+                        reply.field("ignored", "\(reason); nothing was pending")
+                    }
                 }
             case .labelDecision(let decision):
                 status = .ok
@@ -198,7 +202,8 @@ struct WebhookReply {
             case .ping(let hookID):
                 status = .ok
                 json.object { reply in
-                    reply.field("hook_id", hookID)
+                    // A number, as GitHub's own `hook_id`; a hook id header that is not one stays text.
+                    if let number = Int(hookID) { reply.field("hook_id", number) } else { reply.field("hook_id", hookID) }
                     reply.field("pong", true)
                 }
             case .ignore(let reason):

@@ -87,7 +87,8 @@ public struct Replayer: Sendable {
             case .groom(let key, _, _):
                 let due = request.map { " due \($0.dueAt.iso8601) (\($0.events) event\($0.events == 1 ? "" : "s") coalesced)" } ?? ""
                 line.detail = "\(key)\(due)"
-            case .cancel(let key, let reason): line.detail = "\(key) \(reason); pending request cancelled"
+            case .cancel(let key, let reason):
+                line.detail = "\(key) \(reason); " + (request == nil ? "nothing was pending" : "pending request cancelled")
             case .labelDecision(let d): line.detail = "\(d.issue) \(d.label) \(d.change.rawValue) by \(d.actor)"
             case .ping(let hookID): line.detail = "hook \(hookID)"
             case .ignore(let reason), .reject(let reason): line.detail = reason

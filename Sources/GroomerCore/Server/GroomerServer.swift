@@ -48,6 +48,7 @@ public enum GroomerServer {
 
     public static func buildRouter(receiver: WebhookReceiver, store: any GroomerStore, extras: Extras = Extras()) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: UnknownPathMiddleware())
         router.post("/webhooks/github") { request, context in
             try await receiver.handle(request, context: context)
         }
@@ -78,5 +79,16 @@ public enum GroomerServer {
         extras.operatorRoutes?.add(to: router, adminToken: extras.adminToken)
         if extras.ceilingRoutes { CeilingRoutes.add(to: router, receiver: receiver) }
         return router
+    }
+}
+
+/// A path no route serves answers 404 in the same JSON as every other error, not an empty body.
+struct UnknownPathMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            throw APIError.notFound("no such endpoint")
+        }
     }
 }

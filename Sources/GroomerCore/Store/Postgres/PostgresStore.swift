@@ -66,10 +66,12 @@ public final class PostgresStore: GroomerStore {
                     // Unreachable: a groom is recorded above, by `recordAndUpsertRequest`.
                     throw StoreError(.invalid, "a groom delivery reached the transaction for other effects")
                 case .cancel(let key, _):
-                    try db.query("""
+                    let changed = try db.query("""
                         UPDATE groom_requests SET status = 'cancelled', version = version + 1, updated_at = $1
                         WHERE repository = $2 AND issue_number = $3 AND status = 'pending'
-                        """, [.integer(at), .text(key.repository), .integer(Int64(key.number))])
+                        """, [.integer(at), .text(key.repository), .integer(Int64(key.number))]).changes
+                    // The request only when one was pending and is now cancelled.
+                    guard changed > 0 else { return .recorded(.cancelled, request: nil) }
                     let rows = try db.query("SELECT \(StoreRows.requestColumns) FROM groom_requests WHERE repository = $1 AND issue_number = $2",
                                             [.text(key.repository), .integer(Int64(key.number))]).rows
                     return .recorded(.cancelled, request: rows.first.map(StoreRows.request))

@@ -36,9 +36,14 @@ final class SQLiteConnection: SQLConnection {
         handle = db
         sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
         sqlite3_extended_result_codes(db, 1)
-        try execute("PRAGMA journal_mode = WAL")
-        try execute("PRAGMA synchronous = \(synchronous)")
-        try execute("PRAGMA foreign_keys = ON")
+        do {
+            try execute("PRAGMA journal_mode = WAL")
+            try execute("PRAGMA synchronous = \(synchronous)")
+            try execute("PRAGMA foreign_keys = ON")
+        } catch {
+            // The first statement is where "file is not a database" shows: say which file.
+            throw StoreError(error.kind, "SQLite database \(path): \(error.message)")
+        }
     }
 
     deinit {

@@ -107,7 +107,9 @@ public final class SQLiteStore: GroomerStore {
             ]).rows
             return .recorded(.queued, request: rows.first.map(StoreRows.request))
         case .cancel(let key, _):
-            try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))])
+            let changed = try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))]).changes
+            // The request only when one was pending and is now cancelled.
+            guard changed > 0 else { return .recorded(.cancelled, request: nil) }
             let rows = try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
             return .recorded(.cancelled, request: rows.first.map(StoreRows.request))
         case .labelDecision(let decision):
