@@ -19,7 +19,11 @@ struct Groom: AsyncParsableCommand {
     func run() async throws {
         let logger = CLI.bootstrapLogging()
         let key = IssueKey(parsing: issue)!
-        let settings = try Settings(environment: common.environment())
+        var environment = common.environment()
+        // No store named: a private one, so no groomer.sqlite is left in the working directory.
+        let named = environment["GROOMER_DATABASE_URL"].map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false
+        if !named { environment["GROOMER_DATABASE_URL"] = "sqlite::memory:" }
+        let settings = try Settings(environment: environment)
         let configuration = try CLI.loadConfiguration(settings)
         let store = try await settings.store.open()
         let transport = CurlTransport()
@@ -28,17 +32,30 @@ struct Groom: AsyncParsableCommand {
         let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
                                     models: models, logger: logger)
         if runner.groomer.github == nil, try await store.groomRequest(key)?.snapshot == nil {
-            throw ValidationError("no GitHub credentials (GROOMER_GITHUB_TOKEN or the App settings), and no delivery for \(key) in the store to groom from")
+            await store.close()
+            throw Self.usageError(named
+                ? "no GitHub credentials (GROOMER_GITHUB_TOKEN or the App settings), and no delivery for \(key) in \(settings.store) to groom from"
+                : "no GitHub credentials (GROOMER_GITHUB_TOKEN or the App settings) to read \(key); or name a store holding a delivery for it with --database")
         }
         _ = try await store.enqueueForced(key, installationID: nil, now: Date())
         switch try await runner.run(trigger: "groom") {
         case .busy(let holder, let since):
             print("another run holds the lock (\(holder), since \(since.iso8601)); \(key) is queued, due now, for the next run")
+            await store.close()
             throw ExitCode(3)
         case .completed(_, _, let records):
-            for record in records where record.key == key { print(CLI.render(record)) }
+            let mine = records.filter { $0.key == key }
+            for record in mine { print(CLI.render(record)) }
+            await store.close()
+            // A failed groom is a failed command: 1, with the reason already printed.
+            if mine.isEmpty || mine.contains(where: { $0.outcome == .failed }) { throw ExitCode.failure }
         }
-        await store.close()
+    }
+
+    /// The problem and groom's own usage on standard error, exit 64 (the top-level usage says nothing of groom).
+    static func usageError(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(message)\n\n\(Groomer.helpMessage(for: Groom.self))\n".utf8))
+        return ExitCode.validationFailure
     }
 }
 

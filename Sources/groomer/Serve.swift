@@ -39,6 +39,19 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: ArgumentHelp("Also serve the benchmark's ceiling routes, /ceiling/body and /ceiling/hmac.", visibility: .hidden))
     var ceilingRoutes = false
 
+    /// One plain line: what groomer will and will not do with these settings.
+    static func whatWillHappen(github: Bool, configuration: GroomerConfiguration) -> String {
+        guard github else {
+            return "no GitHub credentials: nothing is read from or written to GitHub; issues are groomed from the deliveries' copies, as dry runs"
+        }
+        let policies = [configuration.defaults] + configuration.repositories.values
+        if policies.allSatisfy(\.dryRun) {
+            return "dry run: plans are computed and recorded, no label is written (set dry_run: false in the policy to write)"
+        }
+        if policies.allSatisfy({ !$0.dryRun }) { return "writing labels on GitHub" }
+        return "writing labels on GitHub for the repositories whose policy sets dry_run: false; dry run for the rest"
+    }
+
     func validate() throws {
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port: expected 0–65535, got \(port)") }
         if let host, host.isEmpty { throw ValidationError("--host: expected an address or a host name") }
@@ -76,6 +89,19 @@ struct Serve: AsyncParsableCommand {
                                                     "github": "\(runner.groomer.github == nil ? "offline" : settings.githubAPIURL)",
                                                     "triage": "\(GroomerAssembly.triageMode(settings).rawValue)"])
             })
+        for problem in configuration.labelsNeverCandidates { logger.warning("policy: \(problem)") }
+        logger.notice("\(Self.whatWillHappen(github: runner.groomer.github != nil, configuration: configuration))")
+        // Credentials GitHub refuses are said at start, not found by the first groom; serving goes on either way.
+        let credentialsCheck = runner.groomer.github.map { github in
+            Task {
+                do {
+                    try await github.checkCredentials()
+                } catch {
+                    logger.warning("GitHub refused the credentials; every groom will fail until they are fixed",
+                                   metadata: ["error": "\(error)"])
+                }
+            }
+        }
         var services: [any Service] = [app, scheduler]
         if let github = runner.groomer.github, [.learned, .cascade].contains(GroomerAssembly.triageMode(settings)) {
             let learner = ModelLearner(store: store, github: github, configuration: configuration, botLogin: settings.botLogin, logger: logger)
@@ -86,6 +112,7 @@ struct Serve: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+        credentialsCheck?.cancel()
         logger.info("stopped")
         transport.shutdown()
         await store.close()

@@ -48,6 +48,56 @@ import Testing
         }
     }
 
+    @Test func groomExitsNonZeroWhenTheGroomFailsAndLeavesNoStoreBehind() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let offline = GroomerProcess(["groom", "octo/repo#1"], directory: directory)
+        #expect(try await offline.run() == 64)
+        #expect(offline.stderr.contains("no GitHub credentials"), "\(offline.stderr)")
+        #expect(offline.stderr.contains("USAGE: groomer groom"), "groom's own usage, not the top level's: \(offline.stderr)")
+        try await FakeGitHub.with({ github in
+            github.addRepository(RunHarness.repository, labels: RunHarness.labels)
+            github.addIssue(RunHarness.repository, .init(number: 1, title: "It crashes on start", body: "Traceback (most recent call last)"))
+        }) { (github: FakeGitHub) async throws -> Void in
+            let environment = ["GROOMER_GITHUB_API_URL": github.baseURL, "GROOMER_TRIAGE": "rules"]
+            let groomed = GroomerProcess(["groom", "\(RunHarness.repository)#1"],
+                                         environment: environment.merging(["GROOMER_GITHUB_TOKEN": "test-token"]) { $1 }, directory: directory)
+            #expect(try await groomed.run() == 0, "\(groomed.stderr)")
+            #expect(groomed.stdout.contains("dry_run"), "\(groomed.stdout)")
+            let refused = GroomerProcess(["groom", "\(RunHarness.repository)#1"],
+                                         environment: environment.merging(["GROOMER_GITHUB_TOKEN": "a-bad-token"]) { $1 }, directory: directory)
+            #expect(try await refused.run() == 1, "a failed groom is a failed command")
+            #expect(refused.stdout.contains("failed"), "\(refused.stdout)")
+            #expect(refused.stdout.contains("Bad credentials"))
+            #expect(!refused.stdout.contains("GitHub: GitHub:"), "the prefix once")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left.isEmpty, "no store file in the working directory: \(left)")
+    }
+
+    @Test func serveSaysAtStartWhatItWillDoAndWhetherGitHubTakesItsToken() async throws {
+        let offline = GroomerProcess(["serve", "--port", "0", "--database", "sqlite::memory:"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        try offline.start()
+        _ = try await offline.listeningPort()
+        #expect(offline.stderr.contains("no GitHub credentials: nothing is read from or written to GitHub"), "\(offline.stderr)")
+        offline.kill(SIGTERM)
+        _ = await offline.waitForExit()
+
+        try await FakeGitHub.with { (github: FakeGitHub) async throws -> Void in
+            let server = GroomerProcess(["serve", "--port", "0", "--database", "sqlite::memory:"],
+                                        environment: ["GROOMER_WEBHOOK_SECRET": "s", "GROOMER_GITHUB_API_URL": github.baseURL,
+                                                      "GROOMER_GITHUB_TOKEN": "a-revoked-token"])
+            try server.start()
+            defer { server.kill(SIGTERM) }
+            _ = try await server.listeningPort()
+            #expect(server.stderr.contains("dry run: plans are computed and recorded, no label is written"), "\(server.stderr)")
+            #expect(await server.waitForStderr(containing: "GitHub refused the credentials"), "\(server.stderr)")
+            #expect(server.stderr.contains("Bad credentials"))
+            #expect(!server.stderr.contains("a-revoked-token"), "the token is never logged")
+            #expect(github.requests.contains { $0.path == "/rate_limit" })
+        }
+    }
+
     @Test func aFileThatIsNotADatabaseIsNamed() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -100,6 +100,9 @@ public protocol GitHubAPI: Sendable {
     /// The repository's issues, open and closed, newest first, pull requests left out; at most
     /// `limit` of them.
     func repositoryIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
+    /// One cheap call that shows whether GitHub accepts the credentials (`GET /rate_limit`,
+    /// which costs no rate limit); an App's are only tried by the first groom of an installation.
+    func checkCredentials() async throws
     /// The requests GitHub last said are left in the hour (`x-ratelimit-remaining`), if it said.
     var rateLimitRemaining: Int? { get }
 }

@@ -57,6 +57,11 @@ public final class GitHubRESTClient: GitHubAPI {
 
     public var rateLimitRemaining: Int? { remaining.withLock { $0 } }
 
+    public func checkCredentials() async throws {
+        guard case .token = credentials else { return }
+        _ = try await send("GET", "/rate_limit", operation: "rate-limit/get", installation: nil)
+    }
+
     public func repositoryLabels(_ repository: String, installation: Int64?) async throws -> [LabelInfo] {
         try await pages(try Self.repoPath(repository) + "/labels", operation: "issues/list-labels-for-repo", installation: installation, as: LabelBody.self)
             .map { LabelInfo(name: $0.name, description: $0.description) }

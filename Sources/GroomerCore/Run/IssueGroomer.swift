@@ -123,6 +123,8 @@ public struct IssueGroomer: Sendable {
         }
         guard !dryRun, let github else {
             record.outcome = .dryRun
+            record.reason = github == nil ? "dry run: no GitHub credentials, so nothing is written"
+                : policy.dryRun ? "dry run: the policy says dry_run (set dry_run: false to write)" : "dry run requested: nothing written"
             return .done
         }
 

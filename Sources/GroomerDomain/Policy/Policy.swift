@@ -63,6 +63,25 @@ public struct GroomerConfiguration: Sendable, Equatable {
         self.repositories = repositories
     }
 
+    /// Rules and exclusive groups that name a label the policy's `labels:` leaves out: they can
+    /// never propose or constrain anything. One line each, for `serve` to warn at start.
+    public var labelsNeverCandidates: [String] {
+        var lines: [String] = []
+        for (scope, policy) in [("defaults", defaults)] + repositories.sorted(by: { $0.key < $1.key }).map({ ("repositories.\($0.key)", $0.value) }) {
+            guard let labels = policy.labels else { continue }
+            let known = Set(labels.map { $0.name.lowercased() })
+            let ruleLabels = Set(policy.rules.map(\.label)).filter { !known.contains($0.lowercased()) }.sorted()
+            let groupLabels = Set(policy.groups.joined()).filter { !known.contains($0.lowercased()) }.sorted()
+            if !ruleLabels.isEmpty {
+                lines.append("\(scope): rules name \(ruleLabels.joined(separator: ", ")), not in labels: those rules never propose anything")
+            }
+            if !groupLabels.isEmpty {
+                lines.append("\(scope): groups name \(groupLabels.joined(separator: ", ")), not in labels")
+            }
+        }
+        return lines
+    }
+
     /// The policy in force for `repository` (`OWNER/NAME`, matched without regard to case).
     public func policy(for repository: String) -> Policy {
         if let exact = repositories[repository] { return exact }

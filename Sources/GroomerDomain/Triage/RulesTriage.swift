@@ -34,8 +34,28 @@ public struct RulesTriage: Triage {
 
     public func triage(_ input: TriageInput) async throws -> TriageResult {
         let proposals = propose(input)
-        return TriageResult(source: .rules, proposals: proposals,
-                            summary: proposals.isEmpty ? "no rule matched" : "rules matched: \(proposals.map(\.name).joined(separator: ", "))")
+        guard proposals.isEmpty else {
+            return TriageResult(source: .rules, proposals: proposals, summary: "rules matched: \(proposals.map(\.name).joined(separator: ", "))")
+        }
+        let elsewhere = Self.matchesOutsideCandidates(input, compiled: cache.compiled(input.rules))
+        return TriageResult(source: .rules, proposals: [], summary: elsewhere.isEmpty ? "no rule matched"
+            : "no rule of a candidate label matched; the rules of \(elsewhere.joined(separator: ", ")) matched, "
+              + "but no such label is a candidate (it is not in the repository, or not in the policy's labels)")
+    }
+
+    /// The labels, not candidates, whose rules match the issue: a rule that can never propose anything.
+    static func matchesOutsideCandidates(_ input: TriageInput, compiled: Compiled) -> [String] {
+        let candidates = Set(input.candidates.map { $0.name.lowercased() })
+        let text = IssueText(title: input.title, body: input.body)
+        var labels: [String] = []
+        for (rule, expression) in zip(compiled.rules, compiled.expressions) where !candidates.contains(rule.label.lowercased()) {
+            guard let expression, !labels.contains(rule.label) else { continue }
+            for part in [text.title, text.prose] where expression.firstMatch(in: part, range: NSRange(part.startIndex..., in: part)) != nil {
+                labels.append(rule.label)
+                break
+            }
+        }
+        return labels
     }
 
     /// What the rules propose, with the policy's rules compiled once for all the issues they see.

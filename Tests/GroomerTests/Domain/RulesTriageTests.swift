@@ -20,6 +20,26 @@ import Testing
         #expect(proposals.map(\.name) == ["enhancement"])
     }
 
+    @Test func aMatchingRuleOfALabelThatIsNoCandidateIsReportedNotCalledNoMatch() async throws {
+        let rules = [LabelRule(label: "crash", pattern: "(?i)crash"), LabelRule(label: "bug", pattern: "(?i)never-in-this-text")]
+        let result = try await RulesTriage().triage(Self.input(title: "It crashes", body: "", rules: rules))
+        #expect(result.proposals.isEmpty)
+        #expect(result.summary.contains("the rules of crash matched"), "\(result.summary)")
+        #expect(result.summary.contains("no such label is a candidate"))
+        let nothing = try await RulesTriage().triage(Self.input(title: "Hello", body: "", rules: rules))
+        #expect(nothing.summary == "no rule matched")
+    }
+
+    @Test func aPolicyWhoseRulesOrGroupsNameLabelsOutsideItsLabelsIsWarnedAbout() {
+        var policy = Policy.builtIn
+        policy.labels = [LabelInfo(name: "bug"), LabelInfo(name: "enhancement")]
+        let configuration = GroomerConfiguration(defaults: policy)
+        let problems = configuration.labelsNeverCandidates
+        #expect(problems.contains("defaults: rules name documentation, question, not in labels: those rules never propose anything"), "\(problems)")
+        #expect(problems.contains("defaults: groups name question, not in labels"))
+        #expect(GroomerConfiguration().labelsNeverCandidates.isEmpty, "no labels: the repository's own, nothing to say")
+    }
+
     @Test func aTitleMatchCountsForMoreThanABodyMatch() {
         let proposals = RulesTriage().propose(Self.input(title: "App crashes on start", body: "Is it possible to get a log? How do I enable it?"))
         let bug = try! #require(proposals.first { $0.name == "bug" })
