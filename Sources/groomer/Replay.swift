@@ -3,7 +3,7 @@ import Foundation
 import GroomerCore
 import Logging
 
-/// `groomer replay PATH…`: recorded deliveries through the same pipeline (SPEC §7).
+/// `groomer replay PATH…`: recorded deliveries through the same pipeline.
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay recorded webhook deliveries (EVENT/NAME.json payloads or GitHub hook-delivery records).",

@@ -2,7 +2,7 @@ import Foundation
 import GroomerCore
 import Testing
 
-/// SPEC §3 through the live receiver: bursts coalesce into one request per issue.
+/// The coalescing rule through the live receiver: bursts coalesce into one request per issue.
 @Suite struct CoalescingTests {
     static func payload(issue: Int, repository: String = "Codertocat/Hello-World") throws -> Data {
         try Fixtures.payload("issues/edited.payload.json") { payload in

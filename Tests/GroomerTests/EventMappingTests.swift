@@ -2,7 +2,7 @@ import Foundation
 import GroomerCore
 import Testing
 
-/// SPEC §2.1 against the real recorded payloads, over real HTTP.
+/// Which event and action queues, cancels, records a decision or is ignored, against the real recorded payloads, over real HTTP.
 @Suite struct EventMappingTests {
     let issue1 = IssueKey(repository: "Codertocat/Hello-World", number: 1)
     /// The backend of the tests parameterised by something else; the rest take both.

@@ -3,7 +3,7 @@ import GroomerCore
 import NIOHTTP1
 import Testing
 
-/// SPEC §7's operator endpoints over real HTTP.
+/// The operator endpoints over real HTTP.
 @Suite struct OperatorTests {
     static let token = "admin-token-for-tests"
     static let auth = [("Authorization", "Bearer \(OperatorTests.token)")]

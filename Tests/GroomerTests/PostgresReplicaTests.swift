@@ -2,7 +2,7 @@ import Foundation
 import GroomerCore
 import Testing
 
-/// Several `groomer serve` replicas on one PostgreSQL (SPEC §4, §8), with the fakes.
+/// Several `groomer serve` replicas on one PostgreSQL, with the fakes.
 @Suite(.serialized, .enabled(if: Backend.postgresURL != nil, "needs GROOMER_TEST_POSTGRES_URL (scripts/test starts a server)"))
 struct PostgresReplicaTests {
     struct Cluster {

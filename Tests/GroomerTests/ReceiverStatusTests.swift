@@ -3,7 +3,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 
-/// SPEC §2: one request per row of the status table, over real HTTP on loopback.
+/// One request per row of the README's status table, over real HTTP on loopback.
 @Suite struct ReceiverStatusTests {
     let opened = try! Fixtures.payload("issues/opened.payload.json")
 

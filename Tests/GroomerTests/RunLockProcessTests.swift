@@ -2,7 +2,7 @@ import Foundation
 import GroomerCore
 import Testing
 
-/// The run lock across real processes sharing one SQLite file (SPEC §4).
+/// The run lock across real processes sharing one SQLite file.
 @Suite(.serialized) struct RunLockProcessTests {
     static let key = IssueKey(repository: RunHarness.repository, number: 1)
 

@@ -2,7 +2,7 @@ import Foundation
 import GroomerCore
 import Testing
 
-/// SPEC §3–§6 end to end: real receiver and SQLite, fake GitHub and fake LLM on loopback.
+/// Coalescing, the run, triage and the label policy end to end: real receiver and SQLite, fake GitHub and fake LLM on loopback.
 @Suite struct RunTests {
     let key1 = IssueKey(repository: RunHarness.repository, number: 1)
 

@@ -6,7 +6,7 @@ import Testing
 /// A bounded soak: thousands of deliveries over hundreds of issues into a real `groomer serve`
 /// process that grooms against the fake GitHub and fake LLM while faults fire at a set rate, the
 /// process SIGKILLed and restarted along the way. At the end the store and the fakes are audited
-/// for SPEC §2 and §4's promises.
+/// for the promises of RELIABILITY.md: no delivery lost, no issue groomed twice.
 ///
 /// The short profile runs with the tests; `GROOMER_SOAK=long` runs the long one
 /// (`scripts/reliability --long`). Figures are printed as a `soak:` line.

@@ -2,7 +2,7 @@ import Foundation
 @testable import GroomerCore
 import Testing
 
-/// The scheduler's wake-up (SPEC §4): a queued request wakes it only when due before its next
+/// The scheduler's wake-up: a queued request wakes it only when due before its next
 /// look, and no signal is lost while it is awake.
 @Suite struct WakeSignalTests {
     /// Starts a wait with a far deadline and returns once the waiter is registered.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// An issue as GitHub serves it live (SPEC §5 step 1).
+/// An issue as GitHub serves it live.
 public struct GitHubIssue: Sendable, Equatable {
     public var number: Int
     public var title: String
@@ -82,7 +82,7 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The GitHub operations groomer uses (SPEC §10), behind a protocol so the run can be tested
+/// The GitHub operations groomer uses, behind a protocol so the run can be tested
 /// with a fake. `installation` is the App installation from the delivery (ignored with a token).
 public protocol GitHubAPI: Sendable {
     func issue(_ key: IssueKey, installation: Int64?) async throws -> GitHubIssue

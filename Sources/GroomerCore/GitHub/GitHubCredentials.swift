@@ -1,6 +1,6 @@
 import Foundation
 
-/// How groomer authenticates to GitHub (SPEC §10).
+/// How groomer authenticates to GitHub.
 public enum GitHubCredentials: Sendable {
     /// A personal access token or any other bearer token.
     case token(String)

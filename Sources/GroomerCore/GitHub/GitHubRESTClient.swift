@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The GitHub REST client (SPEC §10) over the libcurl transport.
+/// The GitHub REST client over the libcurl transport.
 ///
 /// Every request carries GitHub's media type, API version and a User-Agent; reads use ETags;
 /// rate limits and server errors are retried as `RateLimitPolicy` says; writes go one at a

@@ -1,6 +1,6 @@
 import Foundation
 
-/// GitHub's secondary-limit guidance (SPEC §10): mutating requests one at a time per
+/// GitHub's secondary-limit guidance: mutating requests one at a time per
 /// installation, each starting at least `spacing` after the previous one finished.
 actor MutationGate {
     private let spacing: Duration

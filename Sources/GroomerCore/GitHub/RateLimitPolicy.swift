@@ -1,6 +1,6 @@
 import Foundation
 
-/// How the GitHub client reacts to 403/429 and 5xx (SPEC §10): `retry-after` first, then
+/// How the GitHub client reacts to 403/429 and 5xx: `retry-after` first, then
 /// `x-ratelimit-reset` when `x-ratelimit-remaining` is 0, else exponential backoff; bounded.
 public struct RateLimitPolicy: Sendable {
     /// The first backoff when GitHub gives no hint (GitHub asks for at least a minute).

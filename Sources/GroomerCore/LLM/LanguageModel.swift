@@ -49,7 +49,7 @@ public enum LLMError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The seam to the model (SPEC §6), so the run can be tested with a fake.
+/// The seam to the model, so the run can be tested with a fake.
 public protocol LanguageModel: Sendable {
     /// The model name recorded in the audit and in the fingerprint.
     var model: String { get }

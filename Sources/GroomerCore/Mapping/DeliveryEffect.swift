@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a verified delivery does to the store (SPEC §2.1).
+/// What a verified delivery does to the store.
 public enum DeliveryEffect: Sendable, Equatable {
     /// Issue activity: enqueue or coalesce a groom request.
     case groom(IssueKey, installationID: Int64?, snapshot: IssueSnapshot?)

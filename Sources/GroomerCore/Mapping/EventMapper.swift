@@ -1,6 +1,6 @@
 import Foundation
 
-/// Turns a verified delivery's event name and JSON payload into a `DeliveryEffect` (SPEC §2.1).
+/// Turns a verified delivery's event name and JSON payload into a `DeliveryEffect`.
 public struct EventMapper: Sendable {
     /// The groomer's own GitHub login; its label changes are never taken as human decisions.
     public var botLogin: String?
@@ -32,7 +32,7 @@ public struct EventMapper: Sendable {
         return mapped
     }
 
-    /// SPEC §2.1: who counts as a bot.
+    /// Who counts as a bot: an account of type `Bot`, a login ending in `[bot]`, or groomer's own login.
     public func isBot(login: String?, type: String?) -> Bool {
         if type == "Bot" { return true }
         guard let login else { return false }

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `Authorization: Bearer <admin token>` on the operator endpoints (SPEC §7), compared in
+/// `Authorization: Bearer <admin token>` on the operator endpoints, compared in
 /// constant time. With no token configured the endpoints do not exist: 404.
 public struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]?

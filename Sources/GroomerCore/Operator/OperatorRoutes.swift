@@ -5,7 +5,7 @@ import HummingbirdCore
 import NIOCore
 import NIOFoundationCompat
 
-/// The operator endpoints of SPEC §7: run now, manual re-groom, and the audit.
+/// The operator endpoints under `/api`: run now, manual re-groom, the audit and the learned models.
 public struct OperatorRoutes: Sendable {
     public let runner: GroomerRunner
     public let store: any GroomerStore

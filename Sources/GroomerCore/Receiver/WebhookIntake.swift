@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Everything after verification: map, record, coalesce, commit (SPEC §2–§3).
+/// Everything after verification: map, record, coalesce, commit.
 ///
 /// Shared by the HTTP receiver and the in-process replay, so both take the same path.
 public struct WebhookIntake: Sendable {

@@ -5,9 +5,9 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 
-/// `POST /webhooks/github` (SPEC §2): verify, then hand the delivery to the intake and answer.
+/// `POST /webhooks/github`: verify, then hand the delivery to the intake and answer.
 ///
-/// Checks run in the SPEC's order: signature header, body cap while reading (the HMAC is
+/// Checks run in this order: signature header, body cap while reading (the HMAC is
 /// computed as the bytes arrive, so the body is held once), signature, media type, GitHub's
 /// headers, then the payload. Nothing here calls GitHub or the LLM.
 public struct WebhookReceiver: Sendable {
@@ -155,7 +155,7 @@ public struct WebhookReceiver: Sendable {
     }
 }
 
-/// The answer to a recorded delivery (SPEC §2 table), written without an encoder: it is on
+/// The answer to a recorded delivery, written without an encoder: it is on
 /// every delivery's path.
 struct WebhookReply {
     var status: HTTPResponse.Status

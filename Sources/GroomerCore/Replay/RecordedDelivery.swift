@@ -1,6 +1,6 @@
 import Foundation
 
-/// A delivery read from disk for `groomer replay` (SPEC §7).
+/// A delivery read from disk for `groomer replay`.
 public struct RecordedDelivery: Sendable {
     /// Where it came from: the file, and the position inside it when the file holds several.
     public var source: String

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// `groomer replay`: sends recorded deliveries through the pipeline (SPEC §7).
+/// `groomer replay`: sends recorded deliveries through the pipeline.
 public struct Replayer: Sendable {
     /// What one delivery became, as replay prints it.
     public struct Line: Sendable, Equatable, Encodable {

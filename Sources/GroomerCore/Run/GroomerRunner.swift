@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// One groomer run at a time across every process sharing the store (SPEC §4): take the lock,
+/// One groomer run at a time across every process sharing the store: take the lock,
 /// heartbeat it, take due requests oldest first, groom them under issue leases with bounded
 /// concurrency, record everything, release the lock in every exit path.
 public struct GroomerRunner: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The long-running scheduler of `serve` (SPEC §4): sleeps until the earliest due time or a
+/// The long-running scheduler of `serve`: sleeps until the earliest due time or a
 /// new request, then starts a run; never two runs in one process. It also polls now and then,
 /// for requests another replica received, and prunes old deliveries.
 public final class GroomerScheduler: Service, Sendable {
@@ -12,7 +12,7 @@ public final class GroomerScheduler: Service, Sendable {
     private let wake = WakeSignal()
     /// The longest sleep with nothing due: how soon a request received by another replica is seen.
     private let pollInterval: Duration
-    /// Deliveries older than this are pruned (SPEC §8).
+    /// Deliveries older than this are pruned.
     private let retention: TimeInterval
 
     public init(runner: GroomerRunner, store: any GroomerStore, logger: Logger, pollInterval: Duration = .seconds(5),

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The run lock while a run holds it: heartbeating → lost or released (SPEC §4).
+/// The run lock while a run holds it: heartbeating → lost or released.
 ///
 /// The heartbeat refreshes the lock every TTL/3; when the store says the token no longer holds
 /// it, the holder turns `lost` and the run stops before its next write.

@@ -17,7 +17,7 @@ public enum DeliveryOutcome: String, Sendable, Codable {
     }
 }
 
-/// A verified delivery as the store keeps it (SPEC §2): deduplicated on (hook id, GUID).
+/// A verified delivery as the store keeps it: deduplicated on (hook id, GUID).
 public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var hookID: String
     public var guid: String
@@ -75,7 +75,7 @@ public enum RequestStatus: String, Sendable, Codable {
     case cancelled
 }
 
-/// One coalesced groom request per issue (SPEC §3).
+/// One coalesced groom request per issue.
 public struct GroomRequest: Sendable, Equatable {
     public var key: IssueKey
     public var status: RequestStatus
@@ -103,7 +103,7 @@ public enum IngestResult: Sendable, Equatable {
     case recorded(DeliveryOutcome, request: GroomRequest?)
 }
 
-/// The durable state of groomer (SPEC §8), one implementation per backend.
+/// The durable state of groomer, one implementation per backend.
 public protocol GroomerStore: RunStore {
     /// The learned triage's models, the decisions they learn from, and the training lease.
     var models: any ModelStore { get }

@@ -7,7 +7,7 @@ public enum LockAttempt: Sendable, Equatable {
     case busy(holder: String, since: Date)
 }
 
-/// How a groom ended, for its request (SPEC §4).
+/// How a groom ended, for its request.
 public enum RequestCompletion: Sendable, Equatable {
     /// Groomed (or nothing to do): done unless new events arrived meanwhile.
     case done
@@ -45,7 +45,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
     }
 }
 
-/// The audit of one groomed issue (SPEC §5 step 8): what was read, decided and written.
+/// The audit of one groomed issue: what was read, decided and written.
 public struct GroomRecord: Sendable, Equatable, Codable {
     public enum Outcome: String, Sendable, Codable {
         /// Labels were written.
@@ -97,7 +97,7 @@ public struct GroomRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// The run's side of the store (SPEC §4, §8): the lock, leases, due requests and the audit.
+/// The run's side of the store: the lock, leases, due requests and the audit.
 public protocol RunStore: Sendable {
     /// One atomic statement: insert the lock row, or take over one not refreshed for `ttl`.
     func acquireRunLock(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> LockAttempt

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the store lives, parsed from `GROOMER_DATABASE_URL` (SPEC §9).
+/// Where the store lives, parsed from `GROOMER_DATABASE_URL`.
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String, durability: SQLiteDurability)
     case postgres(url: String)

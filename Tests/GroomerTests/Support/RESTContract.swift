@@ -2,7 +2,7 @@ import Foundation
 import GroomerCore
 
 /// Checks requests against the GitHub REST operations in `fixtures/github/rest-subset.json`:
-/// method and path, query parameters, SPEC §10's headers, and the JSON body's schema.
+/// method and path, query parameters, the headers every request carries, and the JSON body's schema.
 final class RESTContract {
     private struct Operation {
         var id: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The run's statements on PostgreSQL (SPEC §4). The lock and the leases are judged by the
+/// The run's statements on PostgreSQL. The lock and the leases are judged by the
 /// database's clock (`PostgresSchema.now`); the caller's `now` only stamps the audit.
 extension PostgresStore {
     private static let now = PostgresSchema.now

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The store for several replicas: PostgreSQL through libpq (SPEC §8). Parameterised queries
+/// The store for several replicas: PostgreSQL through libpq. Parameterised queries
 /// only; a small pool whose blocking calls run on threads of their own; migrations serialised
 /// by an advisory lock so replicas may start together; lock and lease staleness by the
 /// database's clock.
@@ -106,7 +106,7 @@ public final class PostgresStore: GroomerStore {
         ON CONFLICT (hook_id, guid) DO NOTHING
         """
 
-    /// The delivery's record and SPEC §3's upsert as one statement, atomic as any statement is.
+    /// The delivery's record and the coalescing upsert as one statement, atomic as any statement is.
     /// $1–$11 the delivery (as in SQLite's insert); $12 repository, $13 issue, $14 event time,
     /// $15 quiet, $16 max wait, $17 installation, $18 snapshot. The upsert reads the inserted
     /// record, so a delivery already recorded (`DO NOTHING`) upserts nothing and returns no row.

@@ -19,7 +19,7 @@ enum SQLiteStatements {
     static let selectDelivery = "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE hook_id = ? AND guid = ?"
 
 
-    /// SPEC §3 in one atomic upsert. ?1 repository, ?2 issue, ?3 event time, ?4 quiet, ?5 max wait,
+    /// The coalescing rule in one atomic upsert. ?1 repository, ?2 issue, ?3 event time, ?4 quiet, ?5 max wait,
     /// ?6 installation, ?7 snapshot. A pending row keeps its first event and moves its due time;
     /// any other row starts a new window. Right-hand sides read the row as it was before the update.
     static let upsertRequest = """

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The run's statements on SQLite (SPEC §4). SQLite has no clock of its own, so staleness is
+/// The run's statements on SQLite. SQLite has no clock of its own, so staleness is
 /// judged by the caller's clock; each statement is atomic under SQLite's write lock.
 extension SQLiteStore {
     public func acquireRunLock(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> LockAttempt {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The embedded default store: one SQLite file in WAL mode (SPEC §8).
+/// The embedded default store: one SQLite file in WAL mode.
 ///
 /// Every statement runs on the store's own `DedicatedThread`, never on the cooperative pool.
 /// Several processes may share the file; SQLite's write lock serialises their transactions.
@@ -197,7 +197,7 @@ public final class SQLiteStore: GroomerStore {
         case none
     }
 
-    /// Puts the store in `fault` (tests of SPEC §2's 503: nothing recorded, nothing half-written).
+    /// Puts the store in `fault` (tests of the receiver's 503: nothing recorded, nothing half-written).
     func inject(_ fault: Fault) async throws {
         try await withConnection { db in
             switch fault {
