@@ -109,7 +109,7 @@ import Testing
             for (setting, expected) in [("omit", JSONValue?.none), ("0.3", .number(0.3)), (nil, .number(0))] {
                 let settings = try Settings(environment: ["GROOMER_LLM_URL": fake.baseURL, "GROOMER_LLM_MODEL": "m", "GROOMER_LLM_API_KEY": fake.apiKey]
                     .merging(setting.map { ["GROOMER_LLM_TEMPERATURE": $0] } ?? [:]) { $1 })
-                let triage = try #require(try GroomerAssembly.llm(settings, transport: CurlTransport(), logger: .init(label: "t")))
+                let triage = try #require(try GroomerAssembly.llm(settings, transport: CurlTransport(), logger: LLMClientTests.quiet))
                 _ = try await triage.triage(TriageInput(repository: "o/r", title: "t", body: "b", candidates: [LabelInfo(name: "bug")], rules: []))
                 let body = try JSONValue.parse(try #require(fake.requests.last).body)
                 #expect(body["temperature"] == expected, "GROOMER_LLM_TEMPERATURE=\(setting ?? "unset")")
@@ -122,7 +122,7 @@ import Testing
         try await FakeLLM.with { fake in
             fake.setFallback(.content(#"{"labels":[],"summary":"x"}"#))
             let settings = try Settings(environment: ["GROOMER_LLM_URL": fake.baseURL, "GROOMER_LLM_MODEL": "m", "GROOMER_LLM_API_KEY": fake.apiKey])
-            let triage = try #require(try GroomerAssembly.llm(settings, transport: CurlTransport(), logger: .init(label: "t")))
+            let triage = try #require(try GroomerAssembly.llm(settings, transport: CurlTransport(), logger: LLMClientTests.quiet))
             _ = try await triage.triage(TriageInput(repository: "o/r", title: "t", body: "b", candidates: [LabelInfo(name: "bug")], rules: []))
             let request = try #require(fake.requests.last)
             let text = String(decoding: request.body, as: UTF8.self)

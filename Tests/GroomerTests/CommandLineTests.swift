@@ -131,7 +131,7 @@ import Testing
         #expect(lines.contains { $0.contains("issues-unlabeled-by-human.json  issues.unlabeled  label_decision: Codertocat/Hello-World#1 bug removed by Codertocat") })
         #expect(lines.contains { $0.hasPrefix("17 deliveries: 8 queued, 3 ignored, 1 cancelled, 3 label decision, 2 pong") })
         #expect(lines.contains("Label plans (learned triage, no model yet: rules, offline: issues as the payloads show them, nothing written):"))
-        #expect(lines.contains { $0.hasPrefix("  Codertocat/Hello-World#1  dry_run  +documentation  [rules: ") })
+        #expect(lines.contains { $0.hasPrefix("  Codertocat/Hello-World#1  dry_run  +documentation  (dry run: no GitHub credentials, so nothing is written)  [rules: ") }, "\(lines)")
         #expect(lines.contains("1 groomed, 0 skipped, 0 failed (in-memory store; set GROOMER_DATABASE_URL to keep the audit)"))
     }
 

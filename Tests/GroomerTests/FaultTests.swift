@@ -24,7 +24,7 @@ import Testing
             }
             fake.inject(.status(status, headers: headers, body: #"{"message":"You have exceeded a secondary rate limit."}"#), method: "GET")
             let client = GitHubRESTClient(baseURL: fake.baseURL, transport: CurlTransport(), credentials: .token("test-token"),
-                                          policy: RateLimitPolicy(initialBackoff: 0.5, maxAttempts: 3, maxWait: 10))
+                                          policy: RateLimitPolicy(initialBackoff: 0.5, maxAttempts: 3, maxWait: 10), logger: LLMClientTests.quiet)
             let started = ContinuousClock.now
             let issue = try await client.issue(Self.key, installation: nil)
             #expect(issue.number == 7)

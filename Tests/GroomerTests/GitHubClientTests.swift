@@ -22,7 +22,7 @@ import Testing
                        policy: RateLimitPolicy = RateLimitPolicy(initialBackoff: 0.2, maxAttempts: 3),
                        timeout: TimeInterval = 10, transport: CurlTransport = CurlTransport()) -> GitHubRESTClient {
         GitHubRESTClient(baseURL: fake.baseURL, transport: transport, credentials: credentials, policy: policy,
-                         requestTimeout: timeout, transientBackoff: 0.1)
+                         requestTimeout: timeout, transientBackoff: 0.1, logger: LLMClientTests.quiet)
     }
 
     static func checkContract(_ fake: FakeGitHub) throws {
@@ -142,7 +142,7 @@ import Testing
         try await FakeGitHub.with(Self.seed) { fake in
             fake.inject(.status(429, headers: [("retry-after", "3600")]), method: "GET")
             let client = GitHubRESTClient(baseURL: fake.baseURL, transport: CurlTransport(), credentials: .token("test-token"),
-                                          policy: RateLimitPolicy(initialBackoff: 1, maxAttempts: 3, maxWait: 60))
+                                          policy: RateLimitPolicy(initialBackoff: 1, maxAttempts: 3, maxWait: 60), logger: LLMClientTests.quiet)
             await #expect(throws: GitHubError.self) { try await client.issue(Self.key, installation: nil) }
             #expect(fake.requests.count == 1)
         }

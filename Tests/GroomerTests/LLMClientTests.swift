@@ -13,7 +13,14 @@ import Testing
     ])
     static let request = ChatRequest(system: "You label issues.", user: "Title: crash", schemaName: "labels", schema: schema)
 
-    static func client(_ fake: FakeLLM, logger: Logger = Logger(label: "test"), attempts: Int = 3, timeout: TimeInterval = 5) -> OpenAICompatibleClient {
+    /// A logger that keeps the clients' retry warnings out of the test output.
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static func client(_ fake: FakeLLM, logger: Logger = LLMClientTests.quiet, attempts: Int = 3, timeout: TimeInterval = 5) -> OpenAICompatibleClient {
         OpenAICompatibleClient(baseURL: fake.baseURL, apiKey: fake.apiKey, model: "gpt-test", transport: CurlTransport(),
                                timeout: timeout, maxAttempts: attempts, backoff: 0.05, logger: logger)
     }
@@ -79,7 +86,7 @@ import Testing
 
     @Test func aRefusedRequestIsNotRetried() async throws {
         try await FakeLLM.with { fake in
-            let client = OpenAICompatibleClient(baseURL: fake.baseURL, apiKey: "wrong-key", model: "m", transport: CurlTransport(), backoff: 0.01)
+            let client = OpenAICompatibleClient(baseURL: fake.baseURL, apiKey: "wrong-key", model: "m", transport: CurlTransport(), backoff: 0.01, logger: Self.quiet)
             await #expect(throws: LLMError.rejected(status: 401, message: "Incorrect API key provided")) { try await client.complete(Self.request) }
             #expect(fake.callCount == 1)
         }
