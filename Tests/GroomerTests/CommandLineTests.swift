@@ -163,6 +163,34 @@ import Testing
         #expect(plans.allSatisfy { $0["dry_run"] == .bool(true) && $0["triage"] == .string("rules") })
     }
 
+    @Test func replayFeedsDeliveriesInTheOrderGitHubSentThemNotInNameOrder() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let issues = directory.appendingPathComponent("issues")
+        try FileManager.default.createDirectory(at: issues, withIntermediateDirectories: true)
+        // By name the deletion comes first; by time it comes after the opening.
+        let deleted = try Fixtures.payload("issues/deleted.payload.json") { payload in
+            var issue = payload["issue"] as! [String: Any]
+            issue["updated_at"] = "2026-03-02T10:00:00Z"
+            payload["issue"] = issue
+        }
+        let opened = try Fixtures.payload("issues/opened.payload.json") { payload in
+            var issue = payload["issue"] as! [String: Any]
+            issue["updated_at"] = "2026-03-01T10:00:00Z"
+            payload["issue"] = issue
+        }
+        try deleted.write(to: issues.appendingPathComponent("a-deleted.json"))
+        try opened.write(to: issues.appendingPathComponent("b-opened.json"))
+        let groomer = GroomerProcess(["replay", directory.path])
+        #expect(try await groomer.run() == 0, "\(groomer.stderr)")
+        let lines = groomer.stdout.split(separator: "\n").map(String.init)
+        let openedAt = try #require(lines.firstIndex { $0.contains("b-opened.json") })
+        let deletedAt = try #require(lines.firstIndex { $0.contains("a-deleted.json") })
+        #expect(openedAt < deletedAt, "\(lines)")
+        #expect(lines[deletedAt].contains("pending request cancelled"))
+        #expect(lines[openedAt].contains("due 15 s after its last event"))
+    }
+
     @Test func replayIntoAStoreRecognisesARedelivery() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

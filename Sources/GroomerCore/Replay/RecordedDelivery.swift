@@ -9,6 +9,9 @@ public struct RecordedDelivery: Sendable {
     public var hookID: String
     /// The JSON payload bytes: the file's own bytes, or the record's payload re-serialised.
     public var payload: Data
+    /// When GitHub delivered it: a hook-delivery record's `delivered_at`, else the time the
+    /// payload's issue or comment last changed; nil when the file says neither.
+    public var deliveredAt: Date? = nil
 }
 
 /// Reads the two layouts replay understands: payload files laid out as `EVENT/NAME.json`, and
@@ -28,7 +31,9 @@ public enum RecordedDeliveryReader {
         public var skipped: [String] = []
     }
 
-    /// Reads every `.json` file under `paths` (files or folders), in path order.
+    /// Reads every `.json` file under `paths` (files or folders), and orders the deliveries as
+    /// GitHub sent them: those that carry no time first, in path order, then the rest by time
+    /// (path order among equals) — so an issue is opened before it is commented on or deleted.
     public static func read(paths: [String]) -> Result {
         var result = Result()
         for path in paths {
@@ -36,7 +41,18 @@ public enum RecordedDeliveryReader {
                 read(file: file, into: &result)
             }
         }
+        result.deliveries = result.deliveries.enumerated()
+            .sorted { ($0.element.deliveredAt ?? .distantPast, $0.offset) < ($1.element.deliveredAt ?? .distantPast, $1.offset) }
+            .map(\.element)
         return result
+    }
+
+    private static func date(_ value: Any?) -> Date? {
+        guard let text = value as? String else { return nil }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     private static func jsonFiles(at path: String, failures: inout [Failure]) -> [String] {
@@ -101,8 +117,9 @@ public enum RecordedDeliveryReader {
     private static func payloadFile(_ file: String, bytes: Data, object: [String: Any]) -> RecordedDelivery {
         let event = URL(fileURLWithPath: file).deletingLastPathComponent().lastPathComponent
         let hookID = (object["hook_id"] as? NSNumber).map { "\($0.int64Value)" } ?? ""
+        let changed = (object["comment"] as? [String: Any])?["updated_at"] ?? (object["issue"] as? [String: Any])?["updated_at"]
         return RecordedDelivery(source: file, event: event, guid: ContentID.uuid(of: bytes, salt: event),
-                                hookID: hookID, payload: bytes)
+                                hookID: hookID, payload: bytes, deliveredAt: date(changed))
     }
 
     private static func deliveryRecord(_ record: [String: Any], source: String) -> RecordedDelivery? {
@@ -123,6 +140,7 @@ public enum RecordedDeliveryReader {
         guard let event = headers["x-github-event"] ?? record["event"] as? String else { return nil }
         let guid = headers["x-github-delivery"] ?? record["guid"] as? String ?? ContentID.uuid(of: payload, salt: event)
         let hookID = headers["x-github-hook-id"] ?? ""
-        return RecordedDelivery(source: source, event: event, guid: guid, hookID: hookID, payload: payload)
+        return RecordedDelivery(source: source, event: event, guid: guid, hookID: hookID, payload: payload,
+                                deliveredAt: date(record["delivered_at"]))
     }
 }

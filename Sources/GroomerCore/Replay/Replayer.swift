@@ -85,7 +85,11 @@ public struct Replayer: Sendable {
             line.outcome = kind.rawValue
             switch outcome.effect {
             case .groom(let key, _, _):
-                let due = request.map { " due \($0.dueAt.iso8601) (\($0.events) event\($0.events == 1 ? "" : "s") coalesced)" } ?? ""
+                // Replay grooms at once; what a live server would wait is the quiet period after the last event.
+                let due = request.map { request in
+                    let wait = Int(request.dueAt.timeIntervalSince(request.lastEventAt).rounded())
+                    return " due \(wait) s after its last event (\(request.events) event\(request.events == 1 ? "" : "s") coalesced)"
+                } ?? ""
                 line.detail = "\(key)\(due)"
             case .cancel(let key, let reason):
                 line.detail = "\(key) \(reason); " + (request == nil ? "nothing was pending" : "pending request cancelled")
