@@ -8,8 +8,14 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+# scripts/image-build runs this same build outside Docker, so CI catches a change that breaks it.
 RUN swift build -c release --product groomer --static-swift-stdlib \
- && cp "$(swift build -c release --show-bin-path)/groomer" /usr/local/bin/groomer
+ && cp "$(swift build -c release --show-bin-path)/groomer" /usr/local/bin/groomer \
+ && objcopy --only-keep-debug /usr/local/bin/groomer /usr/local/bin/groomer.debug \
+ && strip --strip-debug --strip-unneeded /usr/local/bin/groomer \
+ && objcopy --add-gnu-debuglink=/usr/local/bin/groomer.debug /usr/local/bin/groomer
+# The image carries the stripped binary; its symbols stay in this stage, as groomer.debug
+# (docker build --target build, then copy /usr/local/bin/groomer.debug out, to read a crash's addresses).
 
 # Run: slim Debian with only the runtime libraries and CA certificates.
 FROM debian:bookworm-slim
@@ -23,8 +29,11 @@ WORKDIR /var/lib/groomer
 ENV GROOMER_HOST=0.0.0.0 \
     GROOMER_PORT=8080 \
     GROOMER_DATABASE_URL=sqlite:/var/lib/groomer/groomer.sqlite
+# A named volume is writable by the image's user (uid 10001); a bind-mounted host folder must be
+# owned by that uid (chown 10001 DIR), or groomer stops at start saying the folder is not writable.
 VOLUME ["/var/lib/groomer"]
 EXPOSE 8080
+# The shell form reads GROOMER_PORT when the check runs, so a changed port is checked where it listens.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+  CMD curl -fsS "http://127.0.0.1:${GROOMER_PORT:-8080}/healthz" || exit 1
 CMD ["groomer", "serve"]

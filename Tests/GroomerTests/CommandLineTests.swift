@@ -106,6 +106,10 @@ import Testing
         let groomer = GroomerProcess(["serve", "--port", "0", "--database", "sqlite:\(notADatabase.path)"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
         #expect(try await groomer.run() != 0)
         #expect(groomer.stderr.contains(notADatabase.path), "\(groomer.stderr)")
+        let missing = directory.appendingPathComponent("no/such/folder/groomer.sqlite").path
+        let nowhere = GroomerProcess(["serve", "--port", "0", "--database", "sqlite:\(missing)"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
+        #expect(try await nowhere.run() != 0)
+        #expect(nowhere.stderr.contains("(the folder \(directory.path)/no/such/folder does not exist)"), "\(nowhere.stderr)")
     }
 
     @Test func serveStopsOnABadConfigurationNamingFileAndKey() async throws {

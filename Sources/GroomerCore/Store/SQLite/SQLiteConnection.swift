@@ -31,7 +31,7 @@ final class SQLiteConnection: SQLConnection {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
-            throw StoreError(.unavailable, "cannot open SQLite database \(path): \(message)")
+            throw StoreError(.unavailable, "cannot open SQLite database \(path): \(message)\(Self.directoryHint(path))")
         }
         handle = db
         sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
@@ -44,6 +44,21 @@ final class SQLiteConnection: SQLConnection {
             // The first statement is where "file is not a database" shows: say which file.
             throw StoreError(error.kind, "SQLite database \(path): \(error.message)")
         }
+    }
+
+    /// Why a file cannot be created, when it is its folder: missing, or not writable by this
+    /// user (a bind mount owned by root, in a container that runs as another user).
+    static func directoryHint(_ path: String) -> String {
+        guard path != ":memory:" else { return "" }
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return " (the folder \(directory) does not exist)"
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            return " (the folder \(directory) is not writable by uid \(getuid()): give that user the folder, or use a named volume)"
+        }
+        return ""
     }
 
     deinit {
