@@ -103,6 +103,10 @@ struct Serve: AsyncParsableCommand {
             }
         }
         var services: [any Service] = [app, scheduler]
+        if let github = runner.groomer.github, configuration.reconcileInterval > 0 {
+            services.append(ReconcileSweep(store: store, github: github, configuration: configuration, logger: logger,
+                                           onQueued: { scheduler.notify() }))
+        }
         if let github = runner.groomer.github, [.learned, .cascade].contains(GroomerAssembly.triageMode(settings)) {
             let learner = ModelLearner(store: store, github: github, configuration: configuration, botLogin: settings.botLogin, logger: logger)
             services.append(LearningService(learner: learner, models: models))

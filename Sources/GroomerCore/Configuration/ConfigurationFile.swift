@@ -40,7 +40,15 @@ public enum ConfigurationFile {
                 repositories[name] = try reader.policy(overrides, base: defaults, prefix: key + ".", allowRepositories: false)
             }
         }
-        return GroomerConfiguration(defaults: defaults, repositories: repositories)
+        var configuration = GroomerConfiguration(defaults: defaults, repositories: repositories)
+        if let raw = root["reconcile"] {
+            guard let map = raw as? [String: Any] else { throw reader.error("reconcile", "expected a mapping with interval_seconds") }
+            for (key, value) in map {
+                guard key == "interval_seconds" else { throw reader.error("reconcile.\(key)", "unknown key; known keys: interval_seconds") }
+                configuration.reconcileInterval = try reader.count(value, "reconcile.interval_seconds", 0...86_400)
+            }
+        }
+        return configuration
     }
 
     private struct Reader {
@@ -86,8 +94,9 @@ public enum ConfigurationFile {
                     if let value = map["max_issues"] { policy.learning.maxIssues = try count(value, path + ".max_issues", 1...1_000_000) }
                     if let value = map["retrain_after"] { policy.learning.retrainAfter = try count(value, path + ".retrain_after", 1...1_000_000) }
                 case "repositories" where allowRepositories: continue
+                case "reconcile" where allowRepositories: continue
                 default:
-                    throw error(path, "unknown key; known keys: dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories")
+                    throw error(path, "unknown key; known keys: dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile")
                 }
             }
             return policy

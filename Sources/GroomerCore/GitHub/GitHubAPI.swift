@@ -11,9 +11,11 @@ public struct GitHubIssue: Sendable, Equatable {
     public var isPullRequest: Bool
     public var author: String?
     public var createdAt: Date?
+    public var updatedAt: Date?
 
     public init(number: Int, title: String, body: String, state: String = "open", locked: Bool = false,
-                labels: [LabelInfo] = [], isPullRequest: Bool = false, author: String? = nil, createdAt: Date? = nil) {
+                labels: [LabelInfo] = [], isPullRequest: Bool = false, author: String? = nil, createdAt: Date? = nil,
+                updatedAt: Date? = nil) {
         self.number = number
         self.title = title
         self.body = body
@@ -23,6 +25,7 @@ public struct GitHubIssue: Sendable, Equatable {
         self.isPullRequest = isPullRequest
         self.author = author
         self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 }
 
@@ -100,6 +103,9 @@ public protocol GitHubAPI: Sendable {
     /// The repository's issues, open and closed, newest first, pull requests left out; at most
     /// `limit` of them.
     func repositoryIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
+    /// Issues and pull requests (`isPullRequest` tells) updated at or after `since`, least
+    /// recently updated first; at most `limit`.
+    func issuesUpdated(_ repository: String, since: Date, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
     /// One cheap call that shows whether GitHub accepts the credentials (`GET /rate_limit`,
     /// which costs no rate limit); an App's are only tried by the first groom of an installation.
     func checkCredentials() async throws

@@ -45,11 +45,22 @@ public final class GitHubRESTClient: GitHubAPI {
     }
 
     public func repositoryIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue] {
+        let url = baseURL + (try Self.repoPath(repository)) + "/issues?state=all&sort=created&direction=desc&per_page=100"
+        return try await issueList(url, installation: installation, limit: limit) { !$0.isPullRequest }
+    }
+
+    public func issuesUpdated(_ repository: String, since: Date, installation: Int64?, limit: Int) async throws -> [GitHubIssue] {
+        let url = baseURL + (try Self.repoPath(repository)) + "/issues?state=all&sort=updated&direction=asc&since=\(since.iso8601Seconds)&per_page=100"
+        return try await issueList(url, installation: installation, limit: limit) { _ in true }
+    }
+
+    /// The pages of an issue list from `url`, the ones `keep` keeps, at most `limit`.
+    private func issueList(_ url: String, installation: Int64?, limit: Int, keep: (GitHubIssue) -> Bool) async throws -> [GitHubIssue] {
         var issues: [GitHubIssue] = []
-        var next: String? = baseURL + (try Self.repoPath(repository)) + "/issues?state=all&sort=created&direction=desc&per_page=100"
-        while let url = next, issues.count < limit {
-            let response = try await send("GET", url: url, operation: "issues/list-for-repo", body: nil, installation: installation)
-            issues += try decode([IssueBody].self, from: response.body, what: "issue list").map(\.issue).filter { !$0.isPullRequest }
+        var next: String? = url
+        while let page = next, issues.count < limit {
+            let response = try await send("GET", url: page, operation: "issues/list-for-repo", body: nil, installation: installation)
+            issues += try decode([IssueBody].self, from: response.body, what: "issue list").map(\.issue).filter(keep)
             next = Self.nextLink(response.header("link"))
         }
         return Array(issues.prefix(limit))
@@ -311,18 +322,21 @@ public final class GitHubRESTClient: GitHubAPI {
         var pullRequest: JSONValue?
         var user: UserBody?
         var createdAt: String?
+        var updatedAt: String?
 
         enum CodingKeys: String, CodingKey {
             case number, title, body, state, locked, labels, user
             case pullRequest = "pull_request"
             case createdAt = "created_at"
+            case updatedAt = "updated_at"
         }
 
         var issue: GitHubIssue {
             GitHubIssue(number: number, title: title, body: body ?? "", state: state, locked: locked ?? false,
                         labels: labels.map { LabelInfo(name: $0.name, description: $0.description) },
                         isPullRequest: pullRequest != nil, author: user?.login,
-                        createdAt: createdAt.flatMap { ISO8601DateFormatter().date(from: $0) })
+                        createdAt: createdAt.flatMap { ISO8601DateFormatter().date(from: $0) },
+                        updatedAt: updatedAt.flatMap { ISO8601DateFormatter().date(from: $0) })
         }
     }
 

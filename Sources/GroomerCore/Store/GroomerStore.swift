@@ -107,6 +107,8 @@ public enum IngestResult: Sendable, Equatable {
 public protocol GroomerStore: RunStore {
     /// The learned triage's models, the decisions they learn from, and the training lease.
     var models: any ModelStore { get }
+    /// The reconcile sweep's watermarks, the requests it queues, and its lease.
+    var sweeps: any SweepStore { get }
 
     /// Creates or upgrades the schema; safe to call from several processes at once.
     func migrate() async throws

@@ -33,6 +33,12 @@ extension Date {
 
     /// RFC 3339 / ISO 8601 in UTC with milliseconds, as every API answer and CLI line prints times.
     public var iso8601: String { UTCTimestamp.string(epochMilliseconds: epochMilliseconds) }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, rounded down to the second: the form GitHub's `since` takes.
+    var iso8601Seconds: String {
+        let text = UTCTimestamp.string(epochMilliseconds: Int64((timeIntervalSince1970).rounded(.down)) * 1000)
+        return String(text.prefix(19)) + "Z"
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, computed directly (days to civil date, after Howard Hinnant's

@@ -57,6 +57,9 @@ public struct Policy: Sendable, Equatable {
 public struct GroomerConfiguration: Sendable, Equatable {
     public var defaults: Policy
     public var repositories: [String: Policy]
+    /// `reconcile.interval_seconds`: how often `serve` sweeps GitHub for what no delivery
+    /// told it; 0 turns the sweep off.
+    public var reconcileInterval: Int = 600
 
     public init(defaults: Policy = .builtIn, repositories: [String: Policy] = [:]) {
         self.defaults = defaults

@@ -89,9 +89,13 @@ final class FakeGitHub: Sendable {
             if added { if !issue.labels.contains(label) { issue.labels.append(label) } } else { issue.labels.removeAll { $0 == label } }
             state.eventCounter += 1
             issue.events.append(Self.labelEvent(id: state.eventCounter, added: added, label: label, actor: actor, bot: bot))
+            issue.updatedAt = Self.now()
             state.repositories[repository]?.issues[number] = issue
         }
     }
+
+    /// Now as GitHub writes it: `YYYY-MM-DDTHH:MM:SSZ`.
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     func setFile(_ repository: String, path: String, contents: Data) {
         state.withLock { $0.repositories[repository, default: Repository()].files[path] = contents }
@@ -199,16 +203,20 @@ final class FakeGitHub: Sendable {
     }
 
     /// `GET /repos/{owner}/{repo}/issues`: issues and pull requests, filtered by `state`
-    /// (default open) and ordered by `sort` (created, default) and `direction` (default desc).
+    /// (default open) and `since` (updated at or after), ordered by `sort` (created, default,
+    /// or updated) and `direction` (default desc).
     private func issueList(_ request: RecordedRequest, repository: String) -> Response {
         guard let repo = state.withLock({ $0.repositories[repository] }) else { return notFound() }
         let query = request.queryItems
         let wanted = query["state"] ?? "open"
         let ascending = query["direction"] == "asc"
+        let byUpdate = query["sort"] == "updated"
+        let since = query["since"] ?? ""
         let issues = repo.issues.values
             .filter { wanted == "all" || $0.state == wanted }
             .filter { !repo.deleted.contains($0.number) && !repo.moved.contains($0.number) }
-            .sorted { ($0.createdAt, $0.number) < ($1.createdAt, $1.number) }
+            .filter { since.isEmpty || $0.updatedAt >= since }
+            .sorted { byUpdate ? ($0.updatedAt, $0.number) < ($1.updatedAt, $1.number) : ($0.createdAt, $0.number) < ($1.createdAt, $1.number) }
         let ordered = ascending ? issues : issues.reversed()
         return page(request, items: ordered.map { Self.issueJSON($0, repository: repository, labels: repo.labels) })
     }

@@ -64,6 +64,12 @@ enum ModelStatements {
     /// The lease is a row of the run-lock table named after the repository.
     static func acquireLease(repository: String, token: String, holder: String, ttl: TimeInterval, now: Date,
                              in db: some SQLConnection) throws -> Bool {
+        try acquireLease(named: leaseName(repository), token: token, holder: holder, ttl: ttl, now: now, in: db)
+    }
+
+    /// A named row of the run-lock table, taken unless another holder refreshed it within `ttl`.
+    static func acquireLease(named name: String, token: String, holder: String, ttl: TimeInterval, now: Date,
+                             in db: some SQLConnection) throws -> Bool {
         let at = now.epochMilliseconds
         return try db.query("""
             INSERT INTO run_lock (name, token, holder, acquired_at, heartbeat_at) VALUES ($1, $2, $3, $4, $4)
@@ -71,12 +77,16 @@ enum ModelStatements {
                 acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at
             WHERE run_lock.heartbeat_at < $5
             RETURNING token
-            """, [.text(leaseName(repository)), .text(token), .text(holder), .integer(at), .integer(at - Int64(ttl * 1000))])
+            """, [.text(name), .text(token), .text(holder), .integer(at), .integer(at - Int64(ttl * 1000))])
             .rows.first?.string(0) == token
     }
 
     static func releaseLease(repository: String, token: String, in db: some SQLConnection) throws {
-        try db.query("DELETE FROM run_lock WHERE name = $1 AND token = $2", [.text(leaseName(repository)), .text(token)])
+        try releaseLease(named: leaseName(repository), token: token, in: db)
+    }
+
+    static func releaseLease(named name: String, token: String, in db: some SQLConnection) throws {
+        try db.query("DELETE FROM run_lock WHERE name = $1 AND token = $2", [.text(name), .text(token)])
     }
 
     private static func leaseName(_ repository: String) -> String { "learn " + repository.lowercased() }

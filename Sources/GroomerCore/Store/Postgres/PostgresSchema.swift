@@ -120,6 +120,13 @@ enum PostgresSchema {
             model TEXT
         );
         """),
+        (4, """
+        CREATE TABLE sweep_watermarks (
+            repository TEXT PRIMARY KEY,
+            updated_since BIGINT NOT NULL,
+            swept_at BIGINT NOT NULL
+        );
+        """),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -120,6 +120,13 @@ enum SQLiteSchema {
             model TEXT
         );
         """),
+        (4, """
+        CREATE TABLE sweep_watermarks (
+            repository TEXT PRIMARY KEY,
+            updated_since INTEGER NOT NULL,
+            swept_at INTEGER NOT NULL
+        );
+        """),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -58,9 +58,12 @@ public final class SQLiteStore: GroomerStore {
         return try await thread.run { try body(box.connection) }
     }
 
-    public var models: any ModelStore {
-        SQLModelStore(connection: SQLExecutor { body in try await self.withConnection { db in try body(db) } })
-    }
+    public var models: any ModelStore { SQLModelStore(connection: executor) }
+
+    public var sweeps: any SweepStore { SQLSweepStore(connection: executor) }
+
+    /// The roles written once for both backends run their statements through this.
+    private var executor: SQLExecutor { SQLExecutor { body in try await self.withConnection { db in try body(db) } } }
 
     public func migrate() async throws {
         try await withConnection { db in
