@@ -62,7 +62,7 @@ struct Learn: AsyncParsableCommand {
         }
         await store.close()
         let report = ModelReport(stored)
-        print(json ? CompactJSON.string(report) : report.rendered)
+        print(json ? String(decoding: CompactJSON.api(report), as: UTF8.self) : report.rendered)
         if stored.status != .trained { throw ExitCode(1) }
     }
 

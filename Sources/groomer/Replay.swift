@@ -95,8 +95,8 @@ struct Replay: AsyncParsableCommand {
         enum Key: String, CodingKey { case kind }
     }
 
-    static func jsonLine(_ line: Replayer.Line) -> String { CompactJSON.string(Tagged(kind: "delivery", value: line)) }
-    static func jsonLine(_ record: GroomRecord) -> String { CompactJSON.string(Tagged(kind: "plan", value: DecisionReport(record))) }
+    static func jsonLine(_ line: Replayer.Line) -> String { String(decoding: CompactJSON.api(Tagged(kind: "delivery", value: line)), as: UTF8.self) }
+    static func jsonLine(_ record: GroomRecord) -> String { String(decoding: CompactJSON.api(Tagged(kind: "plan", value: DecisionReport(record))), as: UTF8.self) }
 
     private func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))

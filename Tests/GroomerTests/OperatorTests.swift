@@ -160,6 +160,16 @@ import Testing
             let grooms = reply.json["grooms"] as? [[String: Any]] ?? []
             #expect(grooms.count == 1)
             #expect((reply.json["label_decisions"] as? [[String: Any]])?.first?["label"] as? String == "bug")
+            // One JSON style: snake_case keys, ISO 8601 UTC times (not seconds since 2001).
+            let iso = ISO8601DateFormatter()
+            iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let received = deliveries.first?["received_at"] as? String ?? ""
+            #expect(iso.date(from: received) != nil, "received_at: \(received)")
+            #expect(deliveries.first?["hook_id"] != nil && deliveries.first?["receivedAt"] == nil)
+            #expect(iso.date(from: grooms.first?["created_at"] as? String ?? "") != nil, "\(grooms)")
+            #expect(grooms.first?["duration_ms"] is Int && grooms.first?["dry_run"] is Bool)
+            let decided = (reply.json["label_decisions"] as? [[String: Any]])?.first?["decided_at"] as? String ?? ""
+            #expect(iso.date(from: decided) != nil, "decided_at: \(decided)")
         }
     }
 

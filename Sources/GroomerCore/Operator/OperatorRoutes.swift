@@ -95,8 +95,9 @@ public struct OperatorRoutes: Sendable {
         async let deliveries = store.deliveries(for: key, limit: 100)
         async let grooms = store.groomRecords(for: key, limit: 50)
         async let decisions = store.labelDecisions(for: key)
-        return Self.json(.ok, History(issue: key.description, deliveries: try await deliveries, grooms: try await grooms,
-                                      labelDecisions: try await decisions.reversed()))
+        return Self.json(.ok, History(issue: key.description, deliveries: try await deliveries.map(DeliveryReply.init),
+                                      grooms: try await grooms.map(DecisionReport.init),
+                                      labelDecisions: try await decisions.reversed().map(LabelDecisionReply.init)))
     }
 
     func model(_ repository: String) async throws -> Response {
@@ -153,7 +154,7 @@ public struct OperatorRoutes: Sendable {
     }
 
     static func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: CompactJSON.encode(value))))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: CompactJSON.api(value))))
     }
 
     struct Busy: Encodable {
@@ -227,11 +228,52 @@ public struct OperatorRoutes: Sendable {
         }
     }
 
+    struct DeliveryReply: Encodable {
+        var hookID: String
+        var guid: String
+        var event: String
+        var action: String?
+        var repository: String?
+        var issueNumber: Int?
+        var sender: String?
+        var installationID: Int64?
+        var receivedAt: String
+        var outcome: String
+        var reason: String?
+        init(_ d: DeliveryRecord) {
+            (hookID, guid, event, action, repository, issueNumber) = (d.hookID, d.guid, d.event, d.action, d.repository, d.issueNumber)
+            (sender, installationID, receivedAt, outcome, reason) = (d.sender, d.installationID, d.receivedAt.iso8601, d.outcome.rawValue, d.reason)
+        }
+        enum CodingKeys: String, CodingKey {
+            case guid, event, action, repository, sender, outcome, reason
+            case hookID = "hook_id"
+            case issueNumber = "issue_number"
+            case installationID = "installation_id"
+            case receivedAt = "received_at"
+        }
+    }
+
+    struct LabelDecisionReply: Encodable {
+        var label: String
+        var change: String
+        var actor: String
+        var decidedAt: String
+        var deliveryGUID: String?
+        init(_ d: LabelDecision) {
+            (label, change, actor, decidedAt, deliveryGUID) = (d.label, d.change.rawValue, d.actor, d.decidedAt.iso8601, d.deliveryGUID)
+        }
+        enum CodingKeys: String, CodingKey {
+            case label, change, actor
+            case decidedAt = "decided_at"
+            case deliveryGUID = "delivery_guid"
+        }
+    }
+
     struct History: Encodable {
         var issue: String
-        var deliveries: [DeliveryRecord]
-        var grooms: [GroomRecord]
-        var labelDecisions: [LabelDecision]
+        var deliveries: [DeliveryReply]
+        var grooms: [DecisionReport]
+        var labelDecisions: [LabelDecisionReply]
         enum CodingKeys: String, CodingKey {
             case issue, deliveries, grooms
             case labelDecisions = "label_decisions"
