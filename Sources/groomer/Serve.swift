@@ -46,10 +46,12 @@ struct Serve: AsyncParsableCommand {
         }
         let policies = [configuration.defaults] + configuration.repositories.values
         if policies.allSatisfy(\.dryRun) {
-            return "dry run: plans are computed and recorded, no label is written (set dry_run: false in the policy to write)"
+            return "dry run: plans are computed and recorded, no label is written (set mode: suggest or write in the policy)"
         }
-        if policies.allSatisfy({ !$0.dryRun }) { return "writing labels on GitHub" }
-        return "writing labels on GitHub for the repositories whose policy sets dry_run: false; dry run for the rest"
+        if policies.allSatisfy({ $0.mode == .suggest }) { return "suggest: label additions go to GitHub as pending suggestions; nothing is applied" }
+        if policies.allSatisfy({ $0.mode == .write }) { return "writing labels on GitHub" }
+        return "mode per repository: " + ([("defaults", configuration.defaults)] + configuration.repositories.sorted { $0.key < $1.key })
+            .map { "\($0.0) \($0.1.mode.rawValue)" }.joined(separator: ", ")
     }
 
     func validate() throws {

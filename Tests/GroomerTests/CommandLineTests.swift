@@ -18,10 +18,9 @@ import Testing
         try await TestServer.with { (busy: TestServer) async throws -> Void in
             let groomer = GroomerProcess(["serve", "--port", String(busy.port), "--database", "sqlite:\(database.path)"],
                                          environment: ["GROOMER_WEBHOOK_SECRET": "s"])
-            let started = ContinuousClock.now
             #expect(try await groomer.run() != 0)
             #expect(groomer.stderr.contains("cannot listen on 127.0.0.1:\(busy.port): address already in use"), "\(groomer.stderr)")
-            #expect(ContinuousClock.now - started < .seconds(4), "at once, not after the server's retries")
+            #expect(!groomer.stderr.contains("errno"), "named before the server tries to bind, not by its error")
         }
         let unknown = GroomerProcess(["serve", "--host", "no-such-host.invalid", "--port", "8080", "--database", "sqlite:\(database.path)"],
                                      environment: ["GROOMER_WEBHOOK_SECRET": "s"])

@@ -225,7 +225,8 @@ import Testing
                 try await Self.client(fake, policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), timeout: 3)
                     .issue(Self.key, installation: nil)
             }
-            #expect(ContinuousClock.now - started < .seconds(10))
+            // The peer hangs for an hour: ending well inside a minute shows the bound, however loaded the machine.
+            #expect(ContinuousClock.now - started < .seconds(60))
             #expect(fake.requests.count == 2)
         }
     }

@@ -63,7 +63,14 @@ public enum ConfigurationFile {
             for (key, value) in map {
                 let path = prefix + key
                 switch key {
-                case "dry_run": policy.dryRun = try bool(value, path)
+                case "dry_run":
+                    guard map["mode"] == nil else { throw error(path, "set mode or dry_run, not both (dry_run is the older spelling of mode)") }
+                    policy.dryRun = try bool(value, path)
+                case "mode":
+                    guard let text = value as? String, let mode = WriteMode(rawValue: text) else {
+                        throw error(path, "expected one of dry_run, suggest, write; got \(describe(value))")
+                    }
+                    policy.mode = mode
                 case "remove_labels": policy.removeLabels = try bool(value, path)
                 case "min_confidence":
                     let number = try self.number(value, path)
@@ -96,7 +103,7 @@ public enum ConfigurationFile {
                 case "repositories" where allowRepositories: continue
                 case "reconcile" where allowRepositories: continue
                 default:
-                    throw error(path, "unknown key; known keys: dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile")
+                    throw error(path, "unknown key; known keys: mode, dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile")
                 }
             }
             return policy

@@ -46,6 +46,28 @@ public struct IssueEvent: Sendable, Equatable {
     }
 }
 
+/// A label to add with why and how sure: GitHub's label object (`name`, `rationale`,
+/// `confidence`, `suggest`). With `suggest` it is a pending suggestion a human accepts.
+public struct LabelAddition: Sendable, Equatable {
+    public enum Confidence: String, Sendable { case low, medium, high }
+
+    public var name: String
+    /// At most 280 characters.
+    public var rationale: String?
+    public var confidence: Confidence?
+    public var suggest: Bool
+
+    public init(name: String, rationale: String? = nil, confidence: Confidence? = nil, suggest: Bool = false) {
+        self.name = name
+        self.rationale = rationale.map { String($0.prefix(280)) }
+        self.confidence = confidence
+        self.suggest = suggest
+    }
+
+    /// `high` from 0.9, `medium` from 0.7, else `low`.
+    public static func confidence(_ value: Double) -> Confidence { value >= 0.9 ? .high : value >= 0.7 ? .medium : .low }
+}
+
 /// What went wrong talking to GitHub, in terms the run can act on.
 public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 404: the issue, repository or label does not exist (or is hidden from these credentials).
@@ -94,6 +116,11 @@ public protocol GitHubAPI: Sendable {
     /// One POST with every label; returns the issue's labels afterwards.
     @discardableResult
     func addLabels(_ labels: [String], to key: IssueKey, installation: Int64?) async throws -> [LabelInfo]
+    /// One POST of label objects, with rationale and confidence; as suggestions when they say so.
+    /// A GitHub that refuses objects (422, an older Enterprise Server) gets plain names instead,
+    /// remembered for the host, unless the labels are suggestions: those are never written.
+    @discardableResult
+    func addLabels(_ additions: [LabelAddition], to key: IssueKey, installation: Int64?) async throws -> [LabelInfo]
     /// One DELETE; a label already gone (404) is success.
     func removeLabel(_ label: String, from key: IssueKey, installation: Int64?) async throws
     /// The issue's events (all pages), oldest first.

@@ -18,6 +18,8 @@ public final class GitHubRESTClient: GitHubAPI {
     private let gate: MutationGate
     private let tokens = InstallationTokens()
     private let remaining = Mutex<Int?>(nil)
+    /// Set once this GitHub refused label objects: plain names from then on (writes only).
+    private let plainNamesOnly = Mutex(false)
     private let requestTimeout: TimeInterval
     /// Backoff base for 5xx answers and transport failures.
     private let transientBackoff: TimeInterval
@@ -83,6 +85,31 @@ public final class GitHubRESTClient: GitHubAPI {
         let body = CompactJSON.encode(["labels": labels])
         let response = try await mutate("POST", try Self.repoPath(key.repository) + "/issues/\(key.number)/labels", operation: "issues/add-labels", body: body, installation: installation)
         return try decode([LabelBody].self, from: response.body, what: "labels").map { LabelInfo(name: $0.name, description: $0.description) }
+    }
+
+    @discardableResult
+    public func addLabels(_ additions: [LabelAddition], to key: IssueKey, installation: Int64?) async throws -> [LabelInfo] {
+        let suggesting = additions.contains(where: \.suggest)
+        if !suggesting, plainNamesOnly.withLock({ $0 }) { return try await addLabels(additions.map(\.name), to: key, installation: installation) }
+        let objects: [JSONValue] = additions.map { addition in
+            var members: [String: JSONValue] = ["name": .string(addition.name)]
+            if let rationale = addition.rationale, !rationale.isEmpty { members["rationale"] = .string(rationale) }
+            if let confidence = addition.confidence { members["confidence"] = .string(confidence.rawValue) }
+            if addition.suggest { members["suggest"] = .bool(true) }
+            return .object(members)
+        }
+        let body = CompactJSON.encode(["labels": objects])
+        let path = try Self.repoPath(key.repository) + "/issues/\(key.number)/labels"
+        do {
+            let response = try await mutate("POST", path, operation: "issues/add-labels", body: body, installation: installation)
+            return try decode([LabelBody].self, from: response.body, what: "labels").map { LabelInfo(name: $0.name, description: $0.description) }
+        } catch GitHubError.unprocessable(let message) where !suggesting {
+            // Perhaps objects are what it refuses: plain names, and if those go through, remember.
+            logger.info("GitHub refused label objects; trying plain names", metadata: ["message": "\(message)"])
+            let labels = try await addLabels(additions.map(\.name), to: key, installation: installation)
+            plainNamesOnly.withLock { $0 = true }
+            return labels
+        }
     }
 
     public func removeLabel(_ label: String, from key: IssueKey, installation: Int64?) async throws {

@@ -79,7 +79,7 @@ public struct GroomerRunner: Sendable {
         var summary = RunSummary(result: lock.isHeld ? "completed" : "lock_lost", considered: done.count)
         for record in done {
             switch record.outcome {
-            case .applied, .dryRun, .noChange: summary.groomed += 1
+            case .applied, .suggested, .dryRun, .noChange: summary.groomed += 1
             case .unchanged, .skipped: summary.skipped += 1
             case .failed: summary.failed += 1
             }

@@ -124,7 +124,7 @@ public struct IssueGroomer: Sendable {
         guard !dryRun, let github else {
             record.outcome = .dryRun
             record.reason = github == nil ? "dry run: no GitHub credentials, so nothing is written"
-                : policy.dryRun ? "dry run: the policy says dry_run (set dry_run: false to write)" : "dry run requested: nothing written"
+                : policy.dryRun ? "dry run: the policy's mode is dry_run (mode: suggest or write sends it)" : "dry run requested: nothing written"
             return .done
         }
 
@@ -136,11 +136,34 @@ public struct IssueGroomer: Sendable {
                                       policy: labelPolicy, humans: humans, groomerOwned: owned).plan
         var written = LabelPlan()
         defer { record.written = written }
+        let suggesting = policy.mode == .suggest
         if !final.add.isEmpty {
             guard lockHeld() else { throw RunInterrupted.lockLost }
-            try await github.addLabels(final.add, to: key, installation: request.installationID)
+            let additions = final.add.map { name in
+                let proposal = result.proposals.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+                return LabelAddition(name: name, rationale: proposal.map { Self.rationale($0, source: result.source) },
+                                     confidence: proposal.map { LabelAddition.confidence($0.confidence) }, suggest: suggesting)
+            }
+            do {
+                try await github.addLabels(additions, to: key, installation: request.installationID)
+            } catch GitHubError.unprocessable(let message) where suggesting {
+                // Suggest mode never falls back to writing.
+                record.plan = final
+                record.outcome = .dryRun
+                record.reason = "GitHub refused the label suggestions (\(message)); suggest mode never writes instead, so nothing was written"
+                return .done
+            }
             written.add = final.add
-            try await store.recordGroomerLabels(key, added: final.add, removed: [], now: clock.now())
+            // A suggestion is not on the issue until a human accepts it: it is not groomer's label.
+            if !suggesting { try await store.recordGroomerLabels(key, added: final.add, removed: [], now: clock.now()) }
+        }
+        if suggesting {
+            if !final.remove.isEmpty {
+                record.notes.merge(final.remove.map { ($0, "not removed: suggest mode only suggests additions") }) { first, _ in first }
+            }
+            record.plan = final
+            record.outcome = written.add.isEmpty ? .noChange : .suggested
+            return .done
         }
         for label in final.remove {
             guard lockHeld() else { throw RunInterrupted.lockLost }
@@ -151,6 +174,23 @@ public struct IssueGroomer: Sendable {
         record.plan = final
         record.outcome = final.isEmpty ? .noChange : .applied
         return .done
+    }
+
+    /// Why a label is proposed, as GitHub shows it beside the label: the triage's reason without
+    /// anything quoted from the issue (an author's words are not echoed back), at most 280 characters.
+    static func rationale(_ proposal: LabelProposal, source: TriageSource) -> String {
+        var text = ""
+        var quoted = false
+        for character in proposal.reason {
+            if character == "\"" || character == "“" || character == "”" {
+                if !quoted { text += "…" }
+                quoted.toggle()
+            } else if !quoted {
+                text.append(character)
+            }
+        }
+        let who = source == .llm ? "LLM" : source.rawValue
+        return String("groomer (\(who), \(Int((proposal.confidence * 100).rounded()))%): \(text)".prefix(280))
     }
 
     /// The live issue, or offline the delivery's copy of it.

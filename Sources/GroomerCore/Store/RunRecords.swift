@@ -52,6 +52,8 @@ public struct GroomRecord: Sendable, Equatable, Codable {
         case applied
         /// Dry run: the plan was recorded, nothing written.
         case dryRun = "dry_run"
+        /// Suggest mode: the additions went to GitHub as pending suggestions for a human to accept.
+        case suggested
         /// The plan was empty: nothing to write.
         case noChange = "no_change"
         /// Same fingerprint as the last groom: no triage.

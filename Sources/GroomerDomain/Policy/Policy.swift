@@ -11,9 +11,20 @@ public struct LabelRule: Sendable, Hashable {
     }
 }
 
+/// What groomer does with a plan: record it only, send its additions to GitHub as pending
+/// suggestions with a rationale, or write them.
+public enum WriteMode: String, Sendable, CaseIterable {
+    case dryRun = "dry_run", suggest, write
+}
+
 /// The policy of one repository: the keys of the policy file (README, "Configuration") with their defaults.
 public struct Policy: Sendable, Equatable {
-    public var dryRun = true
+    public var mode = WriteMode.dryRun
+    /// `dry_run:`, the older spelling of `mode`: true is `dry_run`, false is `write`.
+    public var dryRun: Bool {
+        get { mode == .dryRun }
+        set { mode = newValue ? .dryRun : .write }
+    }
     public var minConfidence = 0.7
     public var removeLabels = false
     public var debounce = CoalescingPolicy()

@@ -47,6 +47,10 @@ final class FakeGitHub: Sendable {
         var tokens: Set<String> = ["test-token"]
         var issuedInstallationTokens: [Int64: String] = [:]
         var jwts: [String] = []
+        /// Label objects with `suggest: true`, by "repository#number": pending, not applied.
+        var suggestions: [String: [JSONValue]] = [:]
+        /// Answer 422 to label objects, as an Enterprise Server older than label suggestions does.
+        var refusesLabelObjects = false
         var rateRemaining = 5_000
         var rateReset = Int(Date().timeIntervalSince1970) + 3_600
         var port = 0
@@ -100,6 +104,12 @@ final class FakeGitHub: Sendable {
     func setFile(_ repository: String, path: String, contents: Data) {
         state.withLock { $0.repositories[repository, default: Repository()].files[path] = contents }
     }
+
+    func suggestions(_ repository: String, _ number: Int) -> [JSONValue] {
+        state.withLock { $0.suggestions["\(repository)#\(number)"] ?? [] }
+    }
+
+    func refuseLabelObjects() { state.withLock { $0.refusesLabelObjects = true } }
 
     func markMoved(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.moved.insert(number) } }
     func markDeleted(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.deleted.insert(number) } }
@@ -239,7 +249,16 @@ final class FakeGitHub: Sendable {
         case ("GET", 1, "events"):
             return page(request, items: issue.events)
         case ("POST", 1, "labels"), ("PUT", 1, "labels"):
-            guard let names = Self.labelNames(request.body) else {
+            let items = (try? JSONValue.parse(request.body)).flatMap { $0["labels"]?.array ?? $0.array } ?? []
+            if items.contains(where: { $0.object != nil }), state.withLock({ $0.refusesLabelObjects }) {
+                return FakeServerRunner.json(.unprocessableContent, .object(["message": .string("Invalid request.\n\nFor 'items', {\"name\"=>\"x\"} is not a string.")]),
+                                             headers: rateHeaders(consume: true))
+            }
+            let suggested = items.filter { $0["suggest"]?.bool == true }
+            if !suggested.isEmpty {
+                state.withLock { $0.suggestions["\(repository)#\(number)", default: []] += suggested }
+            }
+            guard let names = Self.labelNames(request.body)?.filter({ name in !suggested.contains { $0["name"]?.string == name } }) else {
                 return FakeServerRunner.json(.unprocessableContent, .object(["message": .string("Invalid request.")]), headers: rateHeaders(consume: true))
             }
             let known = Set(repo.labels.map(\.name))
@@ -247,6 +266,9 @@ final class FakeGitHub: Sendable {
                 return FakeServerRunner.json(.unprocessableContent, .object(["message": .string("Label does not exist")]), headers: rateHeaders(consume: true))
             }
             if request.method == "PUT" { issue.labels = [] }
+            guard !names.isEmpty || !suggested.isEmpty else {
+                return FakeServerRunner.json(.unprocessableContent, .object(["message": .string("Invalid request.")]), headers: rateHeaders(consume: true))
+            }
             for name in names where !issue.labels.contains(name) { issue.labels.append(name) }
             let updated = issue
             state.withLock { $0.repositories[repository]?.issues[number] = updated }
