@@ -40,10 +40,14 @@ import Testing
             h.github.updateIssue(Self.repository, 1) { $0.body = "It crashes when I open it, and again on save."; $0.updatedAt = Self.stamp(h, 2) }
             h.github.addIssue(Self.repository, .init(number: 3, title: "Never mind", body: "", state: "closed", updatedAt: Self.stamp(h, 3)))
             h.github.addIssue(Self.repository, .init(number: 4, title: "A pull request", body: "", isPullRequest: true, updatedAt: Self.stamp(h, 4)))
+            // Last touched a day before groomer first heard of the repository: backlog, not a missed delivery.
+            h.github.addIssue(Self.repository, .init(number: 5, title: "Old crash", body: "It crashes.", updatedAt: Self.stamp(h, -86_400)))
             let summary = await sweep.sweepOnce()
             #expect(summary.queued == 2, "\(summary)")
             #expect(try await h.server.store.groomRequest(IssueKey(repository: Self.repository, number: 3)) == nil, "a closed issue is not queued")
             #expect(try await h.server.store.groomRequest(IssueKey(repository: Self.repository, number: 4)) == nil, "nor a pull request")
+            #expect(try await h.server.store.groomRequest(IssueKey(repository: Self.repository, number: 5)) == nil,
+                    "the first sweep reads back only to the first delivery")
             #expect(await sweep.sweepOnce().queued == 0, "already pending: not queued twice")
 
             h.server.clock.advance(by: 15)

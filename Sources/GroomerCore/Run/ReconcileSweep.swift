@@ -20,7 +20,7 @@ public final class ReconcileSweep: Service, Sendable {
     private let holder: String
     private let onQueued: @Sendable () -> Void
     private let wake = WakeSignal()
-    /// How far back a repository's first sweep looks.
+    /// How far back a repository's first sweep looks at most (it starts where its oldest kept delivery is).
     public static let firstLookBack: TimeInterval = 7 * 86_400
     /// Each sweep re-reads this much before the watermark, so an issue updated while a page
     /// was read is not missed.
@@ -101,7 +101,11 @@ public final class ReconcileSweep: Service, Sendable {
     private func sweep(_ repository: KnownRepository, into summary: inout Summary) async throws {
         let sweeps = store.sweeps
         let now = clock.now()
-        let since = try await sweeps.sweepWatermark(repository.name) ?? now.addingTimeInterval(-Self.firstLookBack)
+        // A repository's first sweep reads back to when groomer first heard of it, at most a week:
+        // installing groomer does not queue the whole recent backlog (that is a backfill's job).
+        let firstLook = max(now.addingTimeInterval(-Self.firstLookBack),
+                            repository.firstDeliveryAt.map { $0.addingTimeInterval(-Self.overlap) } ?? now)
+        let since = try await sweeps.sweepWatermark(repository.name) ?? firstLook
         let issues = try await github.issuesUpdated(repository.name, since: since, installation: repository.installationID, limit: Self.pageLimit)
         summary.repositories += 1
         summary.read += issues.count

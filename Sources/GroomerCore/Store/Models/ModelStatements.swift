@@ -56,8 +56,12 @@ enum ModelStatements {
     }
 
     static func repositories(in db: some SQLConnection) throws -> [KnownRepository] {
-        try db.query("SELECT repository, MAX(installation_id) FROM groom_requests GROUP BY repository ORDER BY repository", []).rows.map {
-            KnownRepository(name: $0.string(0) ?? "", installationID: $0.int64(1))
+        try db.query("""
+            SELECT r.repository, MAX(r.installation_id),
+                   (SELECT MIN(d.received_at) FROM deliveries d WHERE d.repository = r.repository)
+            FROM groom_requests r GROUP BY r.repository ORDER BY r.repository
+            """, []).rows.map {
+            KnownRepository(name: $0.string(0) ?? "", installationID: $0.int64(1), firstDeliveryAt: $0.int64(2).map(Date.init(epochMilliseconds:)))
         }
     }
 

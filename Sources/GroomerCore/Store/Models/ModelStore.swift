@@ -34,6 +34,14 @@ public struct StoredModel: Sendable, Equatable {
 public struct KnownRepository: Sendable, Equatable {
     public var name: String
     public var installationID: Int64?
+    /// The oldest delivery about it still kept: about when groomer began to hear of it.
+    public var firstDeliveryAt: Date?
+
+    public init(name: String, installationID: Int64?, firstDeliveryAt: Date? = nil) {
+        self.name = name
+        self.installationID = installationID
+        self.firstDeliveryAt = firstDeliveryAt
+    }
 }
 
 /// The learned triage's side of the store: models, the decisions they learn from, and the
