@@ -97,6 +97,25 @@ import Testing
         }
     }
 
+    @Test func appManifestPrintsWhatGitHubsManifestFlowTakes() async throws {
+        let json = GroomerProcess(["app-manifest", "--url", "https://groomer.example.com"])
+        #expect(try await json.run() == 0, "\(json.stderr)")
+        let manifest = try JSONValue.parse(Data(json.stdout.utf8))
+        #expect(manifest["hook_attributes"]?["url"] == .string("https://groomer.example.com/webhooks/github"))
+        #expect(manifest["hook_attributes"]?["active"] == .bool(true))
+        #expect(manifest["default_events"] == .array([.string("issues"), .string("issue_comment"), .string("push")]))
+        #expect(manifest["default_permissions"] == .object(["issues": .string("write"), "metadata": .string("read"), "contents": .string("read")]))
+        #expect(manifest["public"] == .bool(false))
+        let page = GroomerProcess(["app-manifest", "--url", "https://groomer.example.com", "--org", "octo-org", "--name", "groomer <b>", "--html"])
+        #expect(try await page.run() == 0, "\(page.stderr)")
+        #expect(page.stdout.contains(#"action="https://github.com/organizations/octo-org/settings/apps/new" method="post""#))
+        #expect(page.stdout.contains("&quot;hook_attributes&quot;"), "the manifest is escaped into the attribute")
+        #expect(!page.stdout.contains("<b>"), "the name is escaped too")
+        let plain = GroomerProcess(["app-manifest", "--url", "http://groomer.example.com"])
+        #expect(try await plain.run() != 0)
+        #expect(plain.stderr.contains("--url: expected https://HOST"))
+    }
+
     @Test func aFileThatIsNotADatabaseIsNamed() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
