@@ -10,7 +10,7 @@ struct Groomer: AsyncParsableCommand {
         commandName: "groomer",
         abstract: "GitHub issue triage: webhooks in, coalesced label plans out, from a model learned from the repository, rules or an LLM.",
         version: GroomerVersion.current,
-        subcommands: [Serve.self, Replay.self, Groom.self, Eval.self, Learn.self, AppManifest.self]
+        subcommands: [Serve.self, Replay.self, Groom.self, Eval.self, Learn.self, BackfillCommand.self, AppManifest.self]
     )
 }
 

@@ -48,6 +48,15 @@ public enum ConfigurationFile {
                 configuration.reconcileInterval = try reader.count(value, "reconcile.interval_seconds", 0...86_400)
             }
         }
+        if let raw = root["backfill"] {
+            guard let map = raw as? [String: Any] else { throw reader.error("backfill", "expected a mapping with rate_share") }
+            for (key, value) in map {
+                guard key == "rate_share" else { throw reader.error("backfill.\(key)", "unknown key; known keys: rate_share") }
+                let share = try reader.number(value, "backfill.rate_share")
+                guard share > 0, share <= 1 else { throw reader.error("backfill.rate_share", "expected a number above 0 and at most 1, got \(share)") }
+                configuration.backfillRateShare = share
+            }
+        }
         return configuration
     }
 
@@ -102,8 +111,9 @@ public enum ConfigurationFile {
                     if let value = map["retrain_after"] { policy.learning.retrainAfter = try count(value, path + ".retrain_after", 1...1_000_000) }
                 case "repositories" where allowRepositories: continue
                 case "reconcile" where allowRepositories: continue
+                case "backfill" where allowRepositories: continue
                 default:
-                    throw error(path, "unknown key; known keys: mode, dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile")
+                    throw error(path, "unknown key; known keys: mode, dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile, backfill")
                 }
             }
             return policy

@@ -130,6 +130,8 @@ public protocol GitHubAPI: Sendable {
     /// The repository's issues, open and closed, newest first, pull requests left out; at most
     /// `limit` of them.
     func repositoryIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
+    /// The repository's open issues, newest first, pull requests left out; at most `limit`.
+    func openIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
     /// Issues and pull requests (`isPullRequest` tells) updated at or after `since`, least
     /// recently updated first; at most `limit`.
     func issuesUpdated(_ repository: String, since: Date, installation: Int64?, limit: Int) async throws -> [GitHubIssue]

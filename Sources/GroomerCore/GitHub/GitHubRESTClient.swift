@@ -51,6 +51,11 @@ public final class GitHubRESTClient: GitHubAPI {
         return try await issueList(url, installation: installation, limit: limit) { !$0.isPullRequest }
     }
 
+    public func openIssues(_ repository: String, installation: Int64?, limit: Int) async throws -> [GitHubIssue] {
+        let url = baseURL + (try Self.repoPath(repository)) + "/issues?state=open&sort=created&direction=desc&per_page=100"
+        return try await issueList(url, installation: installation, limit: limit) { !$0.isPullRequest }
+    }
+
     public func issuesUpdated(_ repository: String, since: Date, installation: Int64?, limit: Int) async throws -> [GitHubIssue] {
         let url = baseURL + (try Self.repoPath(repository)) + "/issues?state=all&sort=updated&direction=asc&since=\(since.iso8601Seconds)&per_page=100"
         return try await issueList(url, installation: installation, limit: limit) { _ in true }

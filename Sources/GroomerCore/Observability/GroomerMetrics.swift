@@ -13,6 +13,10 @@ public enum GroomerMetrics {
         Counter(label: "groomer_webhook_refused_total", dimensions: [("status", String(status))]).increment()
     }
 
+    static func backfillQueued(_ count: Int) {
+        Counter(label: "groomer_backfill_queued_total").increment(by: count)
+    }
+
     static func run(result: String) {
         Counter(label: "groomer_runs_total", dimensions: [("result", result)]).increment()
     }

@@ -31,6 +31,9 @@ public struct OperatorRoutes: Sendable {
         api.get("/runs") { request, _ in try await runs(request.uri.queryParameters) }
         api.get("/repos/:owner/:repo/issues/:number/history") { _, context in try await history(try Self.issueKey(context)) }
         api.get("/repos/:owner/:repo/model") { _, context in try await model(try Self.repository(context)) }
+        api.post("/repos/:owner/:repo/backfill") { request, context in
+            try await backfill(try Self.repository(context), query: request.uri.queryParameters)
+        }
     }
 
     // MARK: Handlers
@@ -105,6 +108,32 @@ public struct OperatorRoutes: Sendable {
             throw APIError.notFound("no model for \(repository) yet: `groomer learn \(repository)` trains one, and serve does in the background")
         }
         return Self.json(.ok, ModelReport(stored))
+    }
+
+    func backfill(_ repository: String, query: FlatDictionary<Substring, Substring>) async throws -> Response {
+        guard let github = runner.groomer.github else {
+            throw APIError(status: .conflict, reason: "no GitHub credentials: backfill reads the repository's open issues from GitHub")
+        }
+        let limit = query["limit"].map { Int($0) } ?? 1_000
+        guard let limit, (1...100_000).contains(limit) else { throw APIError.badRequest("limit must be a number from 1 to 100000") }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        let since = query["since"].map { formatter.date(from: String($0)) }
+        if let since, since == nil { throw APIError.badRequest("since must be a day, YYYY-MM-DD") }
+        let installation = try await store.models.knownRepositories()
+            .first { $0.name.caseInsensitiveCompare(repository) == .orderedSame }?.installationID
+        let backfill = Backfill(store: store, github: github, configuration: runner.groomer.configuration,
+                                clock: runner.groomer.clock, logger: runner.groomer.logger)
+        let summary: Backfill.Summary
+        do {
+            summary = try await backfill.run(repository, installation: installation, since: since ?? nil, limit: limit)
+        } catch GitHubError.notFound {
+            throw APIError.notFound("GitHub has no repository \(repository)")
+        } catch let error as GitHubError {
+            throw APIError(status: .badGateway, reason: "\(error)")
+        }
+        if summary.queued > 0 { onQueued() }
+        return Self.json(.accepted, summary)
     }
 
     /// 404 for an issue GitHub does not have (or, offline, that no delivery ever showed).

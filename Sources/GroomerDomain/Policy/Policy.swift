@@ -71,6 +71,9 @@ public struct GroomerConfiguration: Sendable, Equatable {
     /// `reconcile.interval_seconds`: how often `serve` sweeps GitHub for what no delivery
     /// told it; 0 turns the sweep off.
     public var reconcileInterval: Int = 600
+    /// `backfill.rate_share`: the share of GitHub's remaining hourly requests a backfill's
+    /// grooms may use.
+    public var backfillRateShare = 0.5
 
     public init(defaults: Policy = .builtIn, repositories: [String: Policy] = [:]) {
         self.defaults = defaults

@@ -1,0 +1,74 @@
+import Foundation
+import GroomerCore
+import Logging
+import Testing
+
+/// The backfill against the fake GitHub: the never-groomed open issues, queued and spread so
+/// that their grooms stay within a share of the rate limit GitHub reports.
+@Suite struct BackfillTests {
+    static let repository = RunHarness.repository
+    static let token = "admin-token"
+
+    static func seed(_ github: FakeGitHub, count: Int) {
+        for number in 1...count {
+            let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: 1_700_000_000 + Double(number) * 60))
+            github.addIssue(repository, .init(number: number, title: "Issue \(number): it crashes", body: "Traceback", createdAt: created))
+        }
+        github.addIssue(repository, .init(number: count + 1, title: "A pull request", body: "", isPullRequest: true))
+        github.addIssue(repository, .init(number: count + 2, title: "Closed long ago", body: "", state: "closed"))
+    }
+
+    @Test(arguments: Backend.all) func aBackfillOfAThousandIssuesQueuesTheUngroomedOnesWithinItsShareOfTheRateLimit(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [], adminToken: Self.token) { h in
+            Self.seed(h.github, count: 1_000)
+            h.github.setRateLimit(remaining: 3_000, reset: Int(Date().timeIntervalSince1970) + 3_600)
+            _ = try await h.deliver(issue: 7)  // already known: not queued again
+            var logger = Logger(label: "backfill-test")
+            logger.logLevel = .critical
+            let client = GitHubRESTClient(baseURL: h.github.baseURL, transport: CurlTransport(), credentials: .token("test-token"), logger: logger)
+            let backfill = Backfill(store: h.server.store, github: client, configuration: h.configuration, clock: h.server.clock, logger: logger)
+            let summary = try await backfill.run(Self.repository, installation: nil, since: nil, limit: 5_000)
+            #expect(summary.listed == 1_000, "open issues only, no pull request")
+            #expect(summary.known == 1)
+            #expect(summary.queued == 999)
+
+            // Whatever hour one looks at, the grooms due in it stay within half of what GitHub said is left.
+            let due = try await h.server.store.pendingRequests().map(\.dueAt).sorted()
+            #expect(due.count == 1_000)
+            let remaining = try #require(summary.rateRemaining)
+            var start = 0
+            var busiest = 0
+            for end in due.indices {
+                while due[end].timeIntervalSince(due[start]) >= 3_600 { start += 1 }
+                busiest = max(busiest, end - start + 1)
+            }
+            #expect(Double(busiest * Backfill.requestsPerGroom) <= 0.5 * Double(remaining) + Double(Backfill.requestsPerGroom) * 2,
+                    "busiest hour \(busiest) grooms against \(remaining) requests left")
+            #expect(h.github.requests.filter { $0.path.hasSuffix("/issues") }.count == 11, "ten pages and the end")
+            let contract = try RESTContract()
+            for request in h.github.requests { #expect(try contract.violations(request).isEmpty) }
+        }
+    }
+
+    @Test(arguments: Backend.all) func theEndpointQueuesIssuesOpenedSinceADayAndAnswersWhatItQueued(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [], adminToken: Self.token) { h in
+            Self.seed(h.github, count: 30)
+            let auth = [("Authorization", "Bearer \(Self.token)")]
+            let url = h.server.baseURL + "/api/repos/\(Self.repository)/backfill"
+            // Issue n was opened 1,700,000,000 + 60n: 2023-11-14T22:13:20Z plus n minutes; none before the 15th.
+            let none = try await Client.send(url + "?since=2023-11-15", headers: auth)
+            #expect(none.status == 202, "\(none.body)")
+            #expect(none.json["queued"] as? Int == 0)
+            let all = try await Client.send(url + "?since=2023-11-14&limit=20", headers: auth)
+            #expect(all.status == 202)
+            #expect(all.json["queued"] as? Int == 20)
+            #expect(all.json["listed"] as? Int == 20)
+            #expect(all.json["spacing_seconds"] is Double)
+            let again = try await Client.send(url, headers: auth)
+            #expect(again.json["queued"] as? Int == 10, "the 20 already queued are known: \(again.body)")
+            let bad = try await Client.send(url + "?since=yesterday", headers: auth)
+            #expect(bad.status == 400)
+            #expect(bad.json["error"] as? String == "since must be a day, YYYY-MM-DD")
+        }
+    }
+}
