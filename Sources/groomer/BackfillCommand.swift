@@ -27,14 +27,8 @@ struct BackfillCommand: AsyncParsableCommand {
     func validate() throws {
         let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("expected OWNER/REPO, got \(repository)") }
-        if let since, Self.day(since) == nil { throw ValidationError("--since: expected a day as YYYY-MM-DD, got \(since)") }
+        if let since, Date(day: since) == nil { throw ValidationError("--since: expected a day as YYYY-MM-DD, got \(since)") }
         guard (1...100_000).contains(limit) else { throw ValidationError("--limit: expected 1 to 100000, got \(limit)") }
-    }
-
-    static func day(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
     }
 
     func run() async throws {
@@ -47,12 +41,11 @@ struct BackfillCommand: AsyncParsableCommand {
             throw ValidationError("backfill reads the repository's open issues from GitHub: set GROOMER_GITHUB_TOKEN or the App settings")
         }
         let store = try await settings.store.open()
-        let installation = try await store.models.knownRepositories()
-            .first { $0.name.caseInsensitiveCompare(repository) == .orderedSame }?.installationID
+        let installation = try await store.models.installationID(of: repository)
         let backfill = Backfill(store: store, github: github, configuration: configuration, logger: logger)
         let summary: Backfill.Summary
         do {
-            summary = try await backfill.run(repository, installation: installation, since: since.flatMap(Self.day), limit: limit) { progress in
+            summary = try await backfill.run(repository, installation: installation, since: since.flatMap { Date(day: $0) }, limit: limit) { progress in
                 if progress.queued % 50 == 1 || progress.queued + progress.known == progress.listed {
                     FileHandle.standardError.write(Data("\rbackfill: \(progress.queued + progress.known) of \(progress.listed) read, \(progress.queued) queued".utf8))
                 }

@@ -52,8 +52,7 @@ struct Learn: AsyncParsableCommand {
             } else {
                 guard github != nil else { throw ValidationError(ModelLearner.LearnError.offline.description) }
                 // An App reaches the repository through the installation its deliveries named.
-                let installation = try await store.models.knownRepositories()
-                    .first { $0.name.caseInsensitiveCompare(repository) == .orderedSame }?.installationID
+                let installation = try await store.models.installationID(of: repository)
                 stored = try await learner.learn(repository, installation: installation)
             }
         } catch {
@@ -68,13 +67,9 @@ struct Learn: AsyncParsableCommand {
 
     /// The corpus's issues of this repository, with its labels renamed, and the candidates among them.
     private func corpus(_ path: String, policy: Policy) throws -> ([LabelledIssue], [String]) {
-        let map = Dictionary(labelMap.compactMap(Eval.renaming).map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { _, last in last })
+        let map = Dictionary(labelMap.compactMap(Eval.renaming), uniquingKeysWith: { _, last in last })
         let all = try Eval.read(path)
-        let issues = all.filter { $0.repository.caseInsensitiveCompare(repository) == .orderedSame }.map { issue in
-            var issue = issue
-            issue.labels = issue.labels.map { map[$0.lowercased()] ?? $0 }
-            return issue
-        }
+        let issues = Evaluation.relabelled(all.filter { $0.repository.caseInsensitiveCompare(repository) == .orderedSame }, map)
         guard !issues.isEmpty else {
             let present = Set(all.map(\.repository)).sorted().prefix(10).joined(separator: ", ")
             throw ValidationError("\(path) has no issues of \(repository)" + (present.isEmpty ? "" : " (it has \(present))"))

@@ -29,6 +29,13 @@ public struct GitHubIssue: Sendable, Equatable {
     }
 }
 
+extension GitHubIssue {
+    /// The issue as a request keeps it, so an offline groom or a later sweep can compare.
+    public var snapshot: IssueSnapshot {
+        IssueSnapshot(title: title, body: body, state: state, locked: locked, labels: labels, author: author)
+    }
+}
+
 /// One entry of an issue's event log; groomer reads the `labeled`/`unlabeled` ones.
 public struct IssueEvent: Sendable, Equatable {
     public var event: String
@@ -36,6 +43,11 @@ public struct IssueEvent: Sendable, Equatable {
     public var actor: String?
     public var actorIsBot: Bool
     public var createdAt: Date?
+
+    /// True when a bot, an App or groomer itself (`groomerLogin`) did it: not a human's decision.
+    public func isByBot(groomerLogin: String?) -> Bool {
+        actorIsBot || (groomerLogin.map { actor?.caseInsensitiveCompare($0) == .orderedSame } ?? false)
+    }
 
     public init(event: String, label: String?, actor: String?, actorIsBot: Bool, createdAt: Date?) {
         self.event = event

@@ -44,8 +44,7 @@ public struct HistoryReader: Sendable {
     }
 
     private func event(_ event: IssueEvent) -> HistoricIssue.Event? {
-        let byGroomer = botLogin.map { event.actor?.caseInsensitiveCompare($0) == .orderedSame } ?? false
-        let byHuman = !event.actorIsBot && !byGroomer && event.actor != nil
+        let byHuman = event.actor != nil && !event.isByBot(groomerLogin: botLogin)
         switch event.event {
         case "labeled": return event.label.map { HistoricIssue.Event(.labeled($0), byHuman: byHuman) }
         case "unlabeled": return event.label.map { HistoricIssue.Event(.unlabeled($0), byHuman: byHuman) }

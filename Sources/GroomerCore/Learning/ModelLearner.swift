@@ -74,11 +74,8 @@ public struct ModelLearner: Sendable {
         }) {
             return try await save(model, examples: pooled.count, decisionsSeen: decisionsSeen, now: now)
         }
-        let stored = StoredModel(repository: repository, status: .tooFewExamples, trainedAt: now, examples: own.count,
-                                 decisionsSeen: decisionsSeen, note: Self.scarcity(own, candidates: candidates, settings: settings))
-        try await store.models.saveModel(stored)
-        logger.info("too few examples to learn from", metadata: ["repository": "\(repository)", "examples": "\(own.count)"])
-        return stored
+        return try await saveScarce(repository, examples: own, candidates: candidates, settings: settings,
+                                    decisionsSeen: decisionsSeen, now: now)
     }
 
     /// Trains from a labelled corpus instead of GitHub (`groomer learn --from FILE`), and stores the model.
@@ -89,10 +86,8 @@ public struct ModelLearner: Sendable {
         guard let model = try await Self.thread.run({
             ModelTrainer.train(repository: repository, examples: examples, candidates: candidates, groups: groups, settings: settings, now: now)
         }) else {
-            let stored = StoredModel(repository: repository, status: .tooFewExamples, trainedAt: now, examples: examples.count,
-                                     decisionsSeen: decisionsSeen, note: Self.scarcity(examples, candidates: candidates, settings: settings))
-            try await store.models.saveModel(stored)
-            return stored
+            return try await saveScarce(repository, examples: examples, candidates: candidates, settings: settings,
+                                        decisionsSeen: decisionsSeen, now: now)
         }
         return try await save(model, examples: examples.count, decisionsSeen: decisionsSeen, now: now)
     }
@@ -125,6 +120,16 @@ public struct ModelLearner: Sendable {
         logger.info("learned a model", metadata: [
             "repository": "\(model.repository)", "version": "\(model.version)", "examples": "\(examples)",
             "borrowed": "\(model.borrowed)", "macro_f1": "\(model.figures.macroF1)", "coverage": "\(model.figures.coverage)"])
+        return stored
+    }
+
+    /// Keeps the note that the repository has too few examples, in place of a model.
+    private func saveScarce(_ repository: String, examples: [LabelledIssue], candidates: [String], settings: LearningSettings,
+                            decisionsSeen: Int, now: Date) async throws -> StoredModel {
+        let stored = StoredModel(repository: repository, status: .tooFewExamples, trainedAt: now, examples: examples.count,
+                                 decisionsSeen: decisionsSeen, note: Self.scarcity(examples, candidates: candidates, settings: settings))
+        try await store.models.saveModel(stored)
+        logger.info("too few examples to learn from", metadata: ["repository": "\(repository)", "examples": "\(examples.count)"])
         return stored
     }
 

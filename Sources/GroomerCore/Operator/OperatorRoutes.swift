@@ -116,12 +116,9 @@ public struct OperatorRoutes: Sendable {
         }
         let limit = query["limit"].map { Int($0) } ?? 1_000
         guard let limit, (1...100_000).contains(limit) else { throw APIError.badRequest("limit must be a number from 1 to 100000") }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        let since = query["since"].map { formatter.date(from: String($0)) }
+        let since = query["since"].map { Date(day: String($0)) }
         if let since, since == nil { throw APIError.badRequest("since must be a day, YYYY-MM-DD") }
-        let installation = try await store.models.knownRepositories()
-            .first { $0.name.caseInsensitiveCompare(repository) == .orderedSame }?.installationID
+        let installation = try await store.models.installationID(of: repository)
         let backfill = Backfill(store: store, github: github, configuration: runner.groomer.configuration,
                                 clock: runner.groomer.clock, logger: runner.groomer.logger)
         let summary: Backfill.Summary

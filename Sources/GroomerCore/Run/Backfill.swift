@@ -69,9 +69,7 @@ public struct Backfill: Sendable {
                 summary.known += 1
             } else {
                 let dueAt = now.addingTimeInterval(quiet + Double(summary.queued) * summary.spacingSeconds)
-                let snapshot = IssueSnapshot(title: issue.title, body: issue.body, state: issue.state, locked: issue.locked,
-                                             labels: issue.labels, author: issue.author)
-                if try await store.sweeps.enqueueSwept(key, installationID: installation, snapshot: snapshot, dueAt: dueAt, now: now) {
+                if try await store.sweeps.enqueueSwept(key, installationID: installation, snapshot: issue.snapshot, dueAt: dueAt, now: now) {
                     summary.queued += 1
                     if summary.firstDueAt == nil { summary.firstDueAt = dueAt.iso8601 }
                     summary.lastDueAt = dueAt.iso8601

@@ -226,8 +226,7 @@ public struct IssueGroomer: Sendable {
         let events = try await github.issueEvents(key, installation: installation)
         var latest: [String: String] = [:]
         for event in events where event.event == "labeled" || event.event == "unlabeled" {
-            guard let label = event.label?.lowercased(), !recorded.contains(label), !event.actorIsBot else { continue }
-            if let botLogin, event.actor?.caseInsensitiveCompare(botLogin) == .orderedSame { continue }
+            guard let label = event.label?.lowercased(), !recorded.contains(label), !event.isByBot(groomerLogin: botLogin) else { continue }
             latest[label] = event.event
         }
         for (label, event) in latest {

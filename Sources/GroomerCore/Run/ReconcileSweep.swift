@@ -119,10 +119,8 @@ public final class ReconcileSweep: Service, Sendable {
             let known = try await store.groomRequest(key)
             if known?.status == .pending { continue }
             if let seen = known?.snapshot, seen.title == issue.title, seen.body == issue.body { continue }
-            let snapshot = IssueSnapshot(title: issue.title, body: issue.body, state: issue.state, locked: issue.locked,
-                                         labels: issue.labels, author: issue.author)
             if try await sweeps.enqueueSwept(key, installationID: repository.installationID ?? known?.installationID,
-                                             snapshot: snapshot, dueAt: now.addingTimeInterval(quiet), now: now) {
+                                             snapshot: issue.snapshot, dueAt: now.addingTimeInterval(quiet), now: now) {
                 summary.queued += 1
             }
         }

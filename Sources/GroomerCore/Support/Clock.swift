@@ -34,6 +34,14 @@ extension Date {
     /// RFC 3339 / ISO 8601 in UTC with milliseconds, as every API answer and CLI line prints times.
     public var iso8601: String { UTCTimestamp.string(epochMilliseconds: epochMilliseconds) }
 
+    /// Midnight UTC of a day written `YYYY-MM-DD`, or nil.
+    public init?(day text: String) {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        guard let date = formatter.date(from: text) else { return nil }
+        self = date
+    }
+
     /// `YYYY-MM-DDTHH:MM:SSZ`, rounded down to the second: the form GitHub's `since` takes.
     var iso8601Seconds: String {
         let text = UTCTimestamp.string(epochMilliseconds: Int64((timeIntervalSince1970).rounded(.down)) * 1000)

@@ -13,14 +13,7 @@ public struct Evaluation: Sendable {
     /// - Parameter labelMap: renames labels before anything else (`feature` → `enhancement`).
     public init(train: [LabelledIssue], test: [LabelledIssue]?, configuration: GroomerConfiguration,
                 learning: LearningSettings = LearningSettings(), labelMap: [String: String] = [:]) {
-        let map = Dictionary(labelMap.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
-        func mapped(_ issues: [LabelledIssue]) -> [LabelledIssue] {
-            issues.map { issue in
-                var issue = issue
-                issue.labels = issue.labels.map { map[$0.lowercased()] ?? $0 }
-                return issue
-            }
-        }
+        func mapped(_ issues: [LabelledIssue]) -> [LabelledIssue] { Self.relabelled(issues, labelMap) }
         if let test {
             self.train = mapped(train)
             self.test = mapped(test)
@@ -31,6 +24,16 @@ public struct Evaluation: Sendable {
         }
         self.configuration = configuration
         self.learning = learning
+    }
+
+    /// The issues with their labels renamed by `labelMap` (`FROM` matched without regard to case).
+    public static func relabelled(_ issues: [LabelledIssue], _ labelMap: [String: String]) -> [LabelledIssue] {
+        let map = Dictionary(labelMap.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        return issues.map { issue in
+            var issue = issue
+            issue.labels = issue.labels.map { map[$0.lowercased()] ?? $0 }
+            return issue
+        }
     }
 
     /// Per repository, the older half (by `created_at`, then file order) and the newer half.

@@ -44,6 +44,13 @@ public struct KnownRepository: Sendable, Equatable {
     }
 }
 
+extension ModelStore {
+    /// The App installation that last reached `repository` (matched without regard to case), if any.
+    public func installationID(of repository: String) async throws -> Int64? {
+        try await knownRepositories().first { $0.name.caseInsensitiveCompare(repository) == .orderedSame }?.installationID
+    }
+}
+
 /// The learned triage's side of the store: models, the decisions they learn from, and the
 /// lease that keeps two replicas from training one repository at once.
 public protocol ModelStore: Sendable {
