@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
               GROOMER_CONFIG              the YAML policy file (default: built in, dry run)
               GROOMER_HOST, GROOMER_PORT  where to listen (default 127.0.0.1:8080)
               GROOMER_GITHUB_TOKEN        a token; or GROOMER_GITHUB_APP_ID and GROOMER_GITHUB_APP_PRIVATE_KEY_PATH
-              GROOMER_BOT_LOGIN           groomer's own login, so its label changes are not taken for a human's
+              GROOMER_BOT_LOGIN           groomer's own login (default: asked of GitHub at start)
               GROOMER_ADMIN_TOKEN         enables /api (bearer token); without it /api answers 404
               GROOMER_LLM_URL, GROOMER_LLM_MODEL, GROOMER_LLM_API_KEY, GROOMER_LLM_TEMPERATURE
                                           an OpenAI-compatible LLM (optional)
@@ -54,6 +54,30 @@ struct Serve: AsyncParsableCommand {
             .map { "\($0.0) \($0.1.mode.rawValue)" }.joined(separator: ", ")
     }
 
+    /// groomer's own login as GitHub knows the credentials, so its own label changes are never
+    /// taken for a human's; nil (with a warning) when GitHub cannot say within ten seconds.
+    static func ownLogin(_ github: any GitHubAPI, logger: Logger) async -> String? {
+        let login = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    return try await github.ownLogin()
+                } catch {
+                    logger.warning("cannot learn groomer's own login from GitHub; set GROOMER_BOT_LOGIN", metadata: ["error": "\(error)"])
+                    return nil
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let login { logger.info("groomer's own login, from GitHub", metadata: ["login": "\(login)"]) }
+        return login
+    }
+
     func validate() throws {
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port: expected 0–65535, got \(port)") }
         if let host, host.isEmpty { throw ValidationError("--host: expected an address or a host name") }
@@ -65,19 +89,23 @@ struct Serve: AsyncParsableCommand {
         if let port { environment["GROOMER_PORT"] = String(port) }
         let logger = CLI.bootstrapLogging()
         AllocatorTuning.applyForServer()
-        let settings = try Settings(environment: environment)
-        let secrets = try settings.requireWebhookSecrets()
-        let configuration = try CLI.loadConfiguration(settings)
+        var derived = try Settings(environment: environment)
+        let secrets = try derived.requireWebhookSecrets()
+        let configuration = try CLI.loadConfiguration(derived)
         // Before the store is opened (or a SQLite file created): a busy port or an unknown host, named at once.
-        try ListenProbe.check(host: settings.host, port: settings.port)
-        let store = try await settings.store.open()
+        try ListenProbe.check(host: derived.host, port: derived.port)
+        let store = try await derived.store.open()
         let transport = CurlTransport()
+        if derived.botLogin == nil, let github = try GroomerAssembly.github(derived, transport: transport, logger: logger) {
+            derived.botLogin = await Self.ownLogin(github, logger: logger)
+        }
+        let settings = derived
         let models = try await StoredModels.load(from: store.models)
         let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
                                     models: models, logger: logger)
         let scheduler = GroomerScheduler(runner: runner, store: store, logger: logger)
         let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: settings.botLogin),
-                                   onQueued: { request in scheduler.notify(dueAt: request.dueAt) })
+                                   policies: runner.groomer.policies, onQueued: { request in scheduler.notify(dueAt: request.dueAt) })
         let receiver = WebhookReceiver(secrets: secrets, intake: intake)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -106,11 +134,16 @@ struct Serve: AsyncParsableCommand {
         }
         var services: [any Service] = [app, scheduler]
         if let github = runner.groomer.github, configuration.reconcileInterval > 0 {
-            services.append(ReconcileSweep(store: store, github: github, configuration: configuration, logger: logger,
+            let redelivery = configuration.reconcileLookbackHours > 0
+                ? Redelivery(store: store, github: github, asApp: settings.githubToken == nil, lookbackHours: configuration.reconcileLookbackHours,
+                             logger: logger)
+                : nil
+            services.append(ReconcileSweep(store: store, github: github, configuration: configuration, redelivery: redelivery, logger: logger,
                                            onQueued: { scheduler.notify() }))
         }
         if let github = runner.groomer.github, [.learned, .cascade].contains(GroomerAssembly.triageMode(settings)) {
-            let learner = ModelLearner(store: store, github: github, configuration: configuration, botLogin: settings.botLogin, logger: logger)
+            let learner = ModelLearner(store: store, github: github, configuration: configuration, policies: runner.groomer.policies,
+                                       botLogin: settings.botLogin, logger: logger)
             services.append(LearningService(learner: learner, models: models))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -42,10 +42,12 @@ public enum ConfigurationFile {
         }
         var configuration = GroomerConfiguration(defaults: defaults, repositories: repositories)
         if let raw = root["reconcile"] {
-            guard let map = raw as? [String: Any] else { throw reader.error("reconcile", "expected a mapping with interval_seconds") }
-            for (key, value) in map {
-                guard key == "interval_seconds" else { throw reader.error("reconcile.\(key)", "unknown key; known keys: interval_seconds") }
+            let map = try reader.mapping(raw, "reconcile", keys: ["interval_seconds", "lookback_hours"])
+            if let value = map["interval_seconds"] {
                 configuration.reconcileInterval = try reader.count(value, "reconcile.interval_seconds", 0...86_400)
+            }
+            if let value = map["lookback_hours"] {
+                configuration.reconcileLookbackHours = try reader.count(value, "reconcile.lookback_hours", 0...72)
             }
         }
         if let raw = root["backfill"] {
@@ -57,7 +59,38 @@ public enum ConfigurationFile {
                 configuration.backfillRateShare = share
             }
         }
+        if let raw = root["repository_config"] {
+            configuration.repositoryConfig = try reader.repositoryConfig(raw)
+        }
         return configuration
+    }
+
+    /// A repository's own `.github/groomer.yml` over `base`, the operator's policy for it: the
+    /// keys `settings` allows apply; the others are left out and named in `ignored`. Any other
+    /// problem (bad YAML, an unknown key, a bad value) is an error, worded as for the global file.
+    public static func parseRepositoryFile(_ text: String, base: Policy, settings: RepositoryConfigSettings,
+                                           source: String = RepositoryConfigSettings.path) throws(ConfigurationError) -> (policy: Policy, ignored: [String]) {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationError(source: source, key: nil, problem: "not valid YAML: \(error)")
+        }
+        guard let document else { return (base, []) }
+        guard let root = document as? [String: Any] else {
+            throw ConfigurationError(source: source, key: nil, problem: "expected a mapping at the top level")
+        }
+        let reader = Reader(source: source)
+        var allowed: [String: Any] = [:]
+        var ignored: [String] = []
+        for (key, value) in root {
+            let known = RepositoryConfigSettings.keys.contains(key) || key == "dry_run"
+            guard known else {
+                throw reader.error(key, "unknown key; a repository file takes: \(RepositoryConfigSettings.keys.joined(separator: ", "))")
+            }
+            if settings.allows(key) { allowed[key] = value } else { ignored.append(key) }
+        }
+        return (try reader.policy(allowed, base: base, prefix: "", allowRepositories: false), ignored.sorted())
     }
 
     private struct Reader {
@@ -112,11 +145,33 @@ public enum ConfigurationFile {
                 case "repositories" where allowRepositories: continue
                 case "reconcile" where allowRepositories: continue
                 case "backfill" where allowRepositories: continue
+                case "repository_config" where allowRepositories: continue
                 default:
-                    throw error(path, "unknown key; known keys: mode, dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile, backfill")
+                    throw error(path, "unknown key; known keys: mode, dry_run, min_confidence, remove_labels, debounce, lock, labels, groups, rules, learn, repositories, reconcile, backfill, repository_config")
                 }
             }
             return policy
+        }
+
+        func repositoryConfig(_ value: Any) throws(ConfigurationError) -> RepositoryConfigSettings {
+            var settings = RepositoryConfigSettings()
+            let map = try mapping(value, "repository_config", keys: ["allow", "refresh_seconds"])
+            if let raw = map["allow"] {
+                guard let list = raw as? [Any] else { throw error("repository_config.allow", "expected a list of keys, got \(describe(raw))") }
+                var allow: Set<String> = []
+                for (index, item) in list.enumerated() {
+                    let key = try string(item, "repository_config.allow[\(index)]")
+                    guard RepositoryConfigSettings.keys.contains(key) else {
+                        throw error("repository_config.allow[\(index)]", "\"\(key)\" is not a key a repository file can set; those are: \(RepositoryConfigSettings.keys.joined(separator: ", "))")
+                    }
+                    allow.insert(key)
+                }
+                settings.allow = allow
+            }
+            if let raw = map["refresh_seconds"] {
+                settings.refreshSeconds = try count(raw, "repository_config.refresh_seconds", 10...86_400)
+            }
+            return settings
         }
 
         func bool(_ value: Any, _ path: String) throws(ConfigurationError) -> Bool {

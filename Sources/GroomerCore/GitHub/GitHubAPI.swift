@@ -80,6 +80,52 @@ public struct LabelAddition: Sendable, Equatable {
     public static func confidence(_ value: Double) -> Confidence { value >= 0.9 ? .high : value >= 0.7 ? .medium : .low }
 }
 
+/// A webhook whose deliveries GitHub keeps (three days) and can send again: a repository's or
+/// an organization's hook, known by the `X-GitHub-Hook-ID` its deliveries carry, or the App's own.
+public enum WebhookSource: Sendable, Hashable, CustomStringConvertible {
+    case repository(String, hookID: Int64)
+    case organization(String, hookID: Int64)
+    case app
+
+    public var description: String {
+        switch self {
+        case .repository(let name, let id): return "hook \(id) of \(name)"
+        case .organization(let name, let id): return "hook \(id) of organization \(name)"
+        case .app: return "the App's webhook"
+        }
+    }
+
+    var isOrganization: Bool {
+        if case .organization = self { return true }
+        return false
+    }
+}
+
+/// One attempt GitHub made to deliver an event to a webhook.
+public struct HookDelivery: Sendable, Equatable {
+    /// The attempt's id, which a redelivery names.
+    public var id: Int64
+    /// The delivery's `X-GitHub-Delivery`, the same on every attempt.
+    public var guid: String
+    public var deliveredAt: Date?
+    /// What groomer (or whatever stood in its place) answered; GitHub reports a connection it could not make as a 5xx.
+    public var statusCode: Int
+    public var event: String?
+    public var redelivery: Bool
+
+    public init(id: Int64, guid: String, deliveredAt: Date?, statusCode: Int, event: String?, redelivery: Bool) {
+        self.id = id
+        self.guid = guid
+        self.deliveredAt = deliveredAt
+        self.statusCode = statusCode
+        self.event = event
+        self.redelivery = redelivery
+    }
+
+    /// GitHub counts 200–399 as delivered.
+    public var failed: Bool { !(200..<400).contains(statusCode) }
+}
+
 /// What went wrong talking to GitHub, in terms the run can act on.
 public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 404: the issue, repository or label does not exist (or is hidden from these credentials).
@@ -147,6 +193,14 @@ public protocol GitHubAPI: Sendable {
     /// Issues and pull requests (`isPullRequest` tells) updated at or after `since`, least
     /// recently updated first; at most `limit`.
     func issuesUpdated(_ repository: String, since: Date, installation: Int64?, limit: Int) async throws -> [GitHubIssue]
+    /// The hook's delivery attempts from `since` on, newest first (`GET …/hooks/{id}/deliveries`,
+    /// or `GET /app/hook/deliveries` as the App itself).
+    func hookDeliveries(_ source: WebhookSource, since: Date) async throws -> [HookDelivery]
+    /// Asks GitHub to send a delivery again (`POST …/deliveries/{id}/attempts`).
+    func redeliver(_ delivery: HookDelivery, of source: WebhookSource) async throws
+    /// The login GitHub knows these credentials by: a token's user (`GET /user`), or an App's
+    /// bot, `<slug>[bot]` (`GET /app`).
+    func ownLogin() async throws -> String
     /// One cheap call that shows whether GitHub accepts the credentials (`GET /rate_limit`,
     /// which costs no rate limit); an App's are only tried by the first groom of an installation.
     func checkCredentials() async throws

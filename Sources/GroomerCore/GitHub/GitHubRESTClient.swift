@@ -142,12 +142,59 @@ public final class GitHubRESTClient: GitHubAPI {
             let response = try await send("GET", try Self.repoPath(repository) + "/contents/\(encodedPath)", operation: "repos/get-content", installation: installation)
             let file = try decode(ContentBody.self, from: response.body, what: "contents")
             guard file.encoding == "base64", let content = file.content,
-                  let data = Data(base64Encoded: content.replacingOccurrences(of: "\n", with: "")) else {
+                  let data = Data(base64Encoded: content.filter { !$0.isWhitespace }) else {
                 throw GitHubError.malformedResponse("contents of \(path) are not a base64 file")
             }
             return data
         } catch GitHubError.notFound {
             return nil
+        }
+    }
+
+    public func hookDeliveries(_ source: WebhookSource, since: Date) async throws -> [HookDelivery] {
+        let formatter = ISO8601DateFormatter()
+        let (path, operation) = try Self.deliveriesPath(source)
+        var deliveries: [HookDelivery] = []
+        var next: String? = baseURL + path + "?per_page=100"
+        var pageCount = 0
+        // Newest first: stop at the first page that reaches back past `since`.
+        while let url = next, pageCount < 30 {
+            let response = try await send("GET", url: url, operation: operation, body: nil, installation: nil, asApp: source == .app)
+            let page = try decode([DeliveryBody].self, from: response.body, what: "hook deliveries").map { body in
+                HookDelivery(id: body.id, guid: body.guid, deliveredAt: body.deliveredAt.flatMap { formatter.date(from: $0) },
+                             statusCode: body.statusCode ?? 0, event: body.event, redelivery: body.redelivery ?? false)
+            }
+            deliveries += page.filter { ($0.deliveredAt ?? .distantFuture) >= since }
+            if page.contains(where: { ($0.deliveredAt ?? .distantFuture) < since }) { break }
+            next = Self.nextLink(response.header("link"))
+            pageCount += 1
+        }
+        return deliveries
+    }
+
+    public func redeliver(_ delivery: HookDelivery, of source: WebhookSource) async throws {
+        let (path, _) = try Self.deliveriesPath(source)
+        let operation = source == .app ? "apps/redeliver-webhook-delivery" : source.isOrganization ? "orgs/redeliver-webhook-delivery" : "repos/redeliver-webhook-delivery"
+        _ = try await send("POST", url: baseURL + path + "/\(delivery.id)/attempts", operation: operation, body: nil, installation: nil,
+                           asApp: source == .app)
+    }
+
+    public func ownLogin() async throws -> String {
+        switch credentials {
+        case .app:
+            let response = try await send("GET", url: baseURL + "/app", operation: "apps/get-authenticated", body: nil, installation: nil, asApp: true)
+            return try decode(AppBody.self, from: response.body, what: "app").slug + "[bot]"
+        default:
+            let response = try await send("GET", "/user", operation: "users/get-authenticated", installation: nil)
+            return try decode(UserBody.self, from: response.body, what: "user").login
+        }
+    }
+
+    private static func deliveriesPath(_ source: WebhookSource) throws -> (String, String) {
+        switch source {
+        case .repository(let name, let id): return (try repoPath(name) + "/hooks/\(id)/deliveries", "repos/list-webhook-deliveries")
+        case .organization(let name, let id): return ("/orgs/\(pathSegment(name))/hooks/\(id)/deliveries", "orgs/list-webhook-deliveries")
+        case .app: return ("/app/hook/deliveries", "apps/list-webhook-deliveries")
         }
     }
 
@@ -179,11 +226,13 @@ public final class GitHubRESTClient: GitHubAPI {
         try await send(method, url: baseURL + path, operation: operation, body: body, installation: installation)
     }
 
-    private func send(_ method: String, url: String, operation: String, body: Data?, installation: Int64?) async throws -> IncomingResponse {
+    /// - Parameter asApp: authenticate as the App itself (a JWT), for the `/app` endpoints.
+    private func send(_ method: String, url: String, operation: String, body: Data?, installation: Int64?,
+                      asApp: Bool = false) async throws -> IncomingResponse {
         var refreshedToken = false
         var attempt = 1
         while true {
-            var headers = try await baseHeaders(installation: installation)
+            var headers = try await baseHeaders(installation: installation, asApp: asApp)
             if body != nil { headers.append(("Content-Type", "application/json")) }
             let cacheKey = "\(installation.map(String.init) ?? "-") \(url)"
             let cached = method == "GET" ? await cache.entry(for: cacheKey) : nil
@@ -253,7 +302,7 @@ public final class GitHubRESTClient: GitHubAPI {
         (try? JSONDecoder().decode(MessageBody.self, from: body))?.message ?? "HTTP error"
     }
 
-    private func baseHeaders(installation: Int64?) async throws -> [(name: String, value: String)] {
+    private func baseHeaders(installation: Int64?, asApp: Bool = false) async throws -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [
             ("Accept", "application/vnd.github+json"),
             ("X-GitHub-Api-Version", "2022-11-28"),
@@ -262,6 +311,8 @@ public final class GitHubRESTClient: GitHubAPI {
         switch credentials {
         case .token(let token):
             headers.append(("Authorization", "Bearer \(token)"))
+        case .app(let appID, let key) where asApp:
+            headers.append(("Authorization", "Bearer \(try key.jwt(appID: appID, now: clock.now()))"))
         case .app(let appID, let key):
             guard let installation else {
                 throw GitHubError.notConfigured("GitHub App auth needs the installation id, and the delivery had none")
@@ -392,6 +443,25 @@ public final class GitHubRESTClient: GitHubAPI {
             case event, actor, label
             case createdAt = "created_at"
         }
+    }
+
+    private struct DeliveryBody: Decodable {
+        var id: Int64
+        var guid: String
+        var deliveredAt: String?
+        var statusCode: Int?
+        var event: String?
+        var redelivery: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case id, guid, event, redelivery
+            case deliveredAt = "delivered_at"
+            case statusCode = "status_code"
+        }
+    }
+
+    private struct AppBody: Decodable {
+        var slug: String
     }
 
     private struct ContentBody: Decodable {

@@ -101,7 +101,7 @@ public final class LearningService: Service, Sendable {
     public func reason(_ repository: String) async throws -> Reason? {
         let store = learner.store.models
         guard let stored = try await store.modelSummary(for: repository) else { return .noModel }
-        let settings = learner.configuration.policy(for: repository).learning
+        let settings = (learner.policies?.policy(for: repository) ?? learner.configuration.policy(for: repository)).learning
         if learner.clock.now().timeIntervalSince(stored.trainedAt) >= maxAge { return .stale }
         let decisions = try await store.labelDecisionCount(repository: repository)
         return decisions - stored.decisionsSeen >= settings.retrainAfter ? .newDecisions : nil

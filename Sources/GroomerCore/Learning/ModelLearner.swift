@@ -12,6 +12,9 @@ public struct ModelLearner: Sendable {
     /// Nil offline: only `learn(_:examples:candidates:)` from a corpus can train.
     public let github: (any GitHubAPI)?
     public let configuration: GroomerConfiguration
+    /// Each repository's policy with its own file over the operator's, when `serve` has one:
+    /// the labels, groups and `learn:` keys a repository sets shape its model.
+    public let policies: RepositoryPolicies?
     public let botLogin: String?
     public let clock: any GroomerClock
     public let logger: Logger
@@ -20,11 +23,12 @@ public struct ModelLearner: Sendable {
     /// answers webhooks.
     private static let thread = DedicatedThread(name: "groomer-learn")
 
-    public init(store: any GroomerStore, github: (any GitHubAPI)?, configuration: GroomerConfiguration, botLogin: String?,
-                clock: any GroomerClock = SystemClock(), logger: Logger) {
+    public init(store: any GroomerStore, github: (any GitHubAPI)?, configuration: GroomerConfiguration, policies: RepositoryPolicies? = nil,
+                botLogin: String?, clock: any GroomerClock = SystemClock(), logger: Logger) {
         self.store = store
         self.github = github
         self.configuration = configuration
+        self.policies = policies
         self.botLogin = botLogin
         self.clock = clock
         self.logger = logger
@@ -41,7 +45,7 @@ public struct ModelLearner: Sendable {
     /// were too few examples).
     public func learn(_ repository: String, installation: Int64?) async throws -> StoredModel {
         guard let github else { throw LearnError.offline }
-        let policy = configuration.policy(for: repository)
+        let policy = await policies?.current(for: repository, installation: installation) ?? configuration.policy(for: repository)
         let candidates = policy.candidates(among: try await github.repositoryLabels(repository, installation: installation)).map(\.name)
         let decisionsSeen = try await store.models.labelDecisionCount(repository: repository)
         let own = try await examples(of: repository, installation: installation, candidates: candidates, limit: policy.learning.maxIssues)
@@ -80,7 +84,7 @@ public struct ModelLearner: Sendable {
 
     /// Trains from a labelled corpus instead of GitHub (`groomer learn --from FILE`), and stores the model.
     public func learn(_ repository: String, examples: [LabelledIssue], candidates: [String]) async throws -> StoredModel {
-        let policy = configuration.policy(for: repository)
+        let policy = policies?.policy(for: repository) ?? configuration.policy(for: repository)
         let decisionsSeen = try await store.models.labelDecisionCount(repository: repository)
         let groups = policy.groups, settings = policy.learning, now = clock.now()
         guard let model = try await Self.thread.run({

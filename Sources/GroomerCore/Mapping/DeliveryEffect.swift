@@ -24,4 +24,7 @@ public struct MappedDelivery: Sendable, Equatable {
     public var sender: String?
     public var installationID: Int64?
     public var effect: DeliveryEffect
+    /// A push to the default branch that changed `.github/groomer.yml`: the repository's policy
+    /// is read again at its next groom.
+    public var touchesRepositoryConfig = false
 }

@@ -29,6 +29,13 @@ public struct EventMapper: Sendable {
             effect: .ignore(reason: "")
         )
         mapped.effect = effect(event: event, payload: decoded, guid: guid, receivedAt: receivedAt, hookID: hookID)
+        if event == "push" {
+            let push = PushPayload.read(payload)
+            mapped.touchesRepositoryConfig = push?.touchesRepositoryConfig ?? false
+            if mapped.touchesRepositoryConfig {
+                mapped.effect = .ignore(reason: "push changes \(RepositoryConfigSettings.path) on the default branch: the repository's policy is read again")
+            }
+        }
         return mapped
     }
 
@@ -53,6 +60,43 @@ public struct EventMapper: Sendable {
             return commentEffect(payload)
         default:
             return .ignore(reason: "event \(event) does not lead to a groom")
+        }
+    }
+
+    /// The parts of a `push` payload that say whether it changed the repository's policy file.
+    private struct PushPayload: Decodable {
+        struct Repository: Decodable {
+            var defaultBranch: String?
+            enum CodingKeys: String, CodingKey { case defaultBranch = "default_branch" }
+        }
+
+        struct Commit: Decodable {
+            var added: [String]?
+            var modified: [String]?
+            var removed: [String]?
+            var paths: [String] { (added ?? []) + (modified ?? []) + (removed ?? []) }
+        }
+
+        var ref: String?
+        var repository: Repository?
+        var commits: [Commit]?
+        var headCommit: Commit?
+
+        enum CodingKeys: String, CodingKey {
+            case ref, repository, commits
+            case headCommit = "head_commit"
+        }
+
+        static func read(_ data: Data) -> PushPayload? { try? JSONDecoder().decode(PushPayload.self, from: data) }
+
+        /// A push to the default branch whose commits add, change or remove the file. GitHub
+        /// lists at most 2,048 commits of a push; a push that reaches that limit counts as
+        /// touching it.
+        var touchesRepositoryConfig: Bool {
+            guard let branch = repository?.defaultBranch, ref == "refs/heads/\(branch)" else { return false }
+            let commits = (commits ?? []) + (headCommit.map { [$0] } ?? [])
+            if (self.commits?.count ?? 0) >= 2_048 { return true }
+            return commits.contains { $0.paths.contains(RepositoryConfigSettings.path) }
         }
     }
 

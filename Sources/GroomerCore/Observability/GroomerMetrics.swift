@@ -17,6 +17,16 @@ public enum GroomerMetrics {
         Counter(label: "groomer_backfill_queued_total").increment(by: count)
     }
 
+    /// Repositories whose `.github/groomer.yml` is invalid, so the operator's policy applies.
+    static func repositoryConfigInvalid(_ count: Int) {
+        Gauge(label: "groomer_repository_config_invalid").record(count)
+    }
+
+    /// A failed delivery GitHub was asked to send again.
+    static func redelivered() {
+        Counter(label: "groomer_redeliveries_total").increment()
+    }
+
     static func run(result: String) {
         Counter(label: "groomer_runs_total", dimensions: [("result", result)]).increment()
     }

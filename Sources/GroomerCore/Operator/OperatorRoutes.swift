@@ -31,6 +31,7 @@ public struct OperatorRoutes: Sendable {
         api.get("/runs") { request, _ in try await runs(request.uri.queryParameters) }
         api.get("/repos/:owner/:repo/issues/:number/history") { _, context in try await history(try Self.issueKey(context)) }
         api.get("/repos/:owner/:repo/model") { _, context in try await model(try Self.repository(context)) }
+        api.get("/repos/:owner/:repo/config") { _, context in try await config(try Self.repository(context)) }
         api.post("/repos/:owner/:repo/backfill") { request, context in
             try await backfill(try Self.repository(context), query: request.uri.queryParameters)
         }
@@ -108,6 +109,16 @@ public struct OperatorRoutes: Sendable {
             throw APIError.notFound("no model for \(repository) yet: `groomer learn \(repository)` trains one, and serve does in the background")
         }
         return Self.json(.ok, ModelReport(stored))
+    }
+
+    /// The repository's policy as its next groom would use it: its file is read first when the
+    /// copy held is stale, so a file just pushed shows here.
+    func config(_ repository: String) async throws -> Response {
+        let policies = runner.groomer.policies
+        let installation = try await store.models.installationID(of: repository)
+        let policy = await policies.current(for: repository, installation: installation)
+        return Self.json(.ok, RepositoryConfigReport(repository: repository, policy: policy, status: policies.status(for: repository),
+                                                     settings: policies.configuration.repositoryConfig))
     }
 
     func backfill(_ repository: String, query: FlatDictionary<Substring, Substring>) async throws -> Response {

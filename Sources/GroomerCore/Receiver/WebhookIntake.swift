@@ -8,15 +8,18 @@ public struct WebhookIntake: Sendable {
     public let store: any GroomerStore
     public let configuration: GroomerConfiguration
     public let mapper: EventMapper
+    /// Each repository's policy as grooms read it; told when a push changes a repository's file.
+    public let policies: RepositoryPolicies?
     public let clock: any GroomerClock
     /// Called after a groom request is committed, to wake the scheduler.
     public let onQueued: @Sendable (GroomRequest) -> Void
 
-    public init(store: any GroomerStore, configuration: GroomerConfiguration, mapper: EventMapper,
+    public init(store: any GroomerStore, configuration: GroomerConfiguration, mapper: EventMapper, policies: RepositoryPolicies? = nil,
                 clock: any GroomerClock = SystemClock(), onQueued: @escaping @Sendable (GroomRequest) -> Void = { _ in }) {
         self.store = store
         self.configuration = configuration
         self.mapper = mapper
+        self.policies = policies
         self.clock = clock
         self.onQueued = onQueued
     }
@@ -34,8 +37,10 @@ public struct WebhookIntake: Sendable {
         let receivedAt = clock.now()
         let mapped = mapper.map(event: event, payload: payload, guid: guid, receivedAt: receivedAt, hookID: hookID)
         let delivery = DeliveryRecord(hookID: hookID, guid: guid, event: event, mapped: mapped, receivedAt: receivedAt)
-        let coalescing = configuration.policy(for: mapped.repository ?? "").debounce
+        let repository = mapped.repository ?? ""
+        let coalescing = (policies?.policy(for: repository) ?? configuration.policy(for: repository)).debounce
         let result = try await store.ingest(delivery, effect: mapped.effect, coalescing: coalescing)
+        if mapped.touchesRepositoryConfig, let name = mapped.repository { policies?.markChanged(name) }
         if case .recorded(.queued, let request?) = result { onQueued(request) }
         GroomerMetrics.delivery(outcome: result == .duplicate ? "duplicate" : delivery.outcome.rawValue)
         // Metadata is built only when the line is logged: this runs for every delivery.

@@ -116,7 +116,7 @@ public struct GroomerRunner: Sendable {
         GroomerMetrics.labelWrites("remove", count: record.written?.remove.count ?? 0)
         do {
             try await store.recordGroom(record)
-            let coalescing = groomer.configuration.policy(for: request.key.repository).debounce
+            let coalescing = groomer.policies.policy(for: request.key.repository).debounce
             try await store.completeRequest(request.key, version: request.version, completion: completion, claimedAt: claimedAt,
                                             coalescing: coalescing, now: clock.now())
         } catch {

@@ -10,6 +10,8 @@ public struct IssueGroomer: Sendable {
     /// What decides the labels: rules, the learned model, an LLM, or the cascade.
     public let triage: any Triage
     public let configuration: GroomerConfiguration
+    /// The operator's policy with each repository's own file over it, read as grooms need it.
+    public let policies: RepositoryPolicies
     public let botLogin: String?
     public let clock: any GroomerClock
     public let logger: Logger
@@ -35,6 +37,7 @@ public struct IssueGroomer: Sendable {
         self.github = github
         self.triage = triage
         self.configuration = configuration
+        self.policies = RepositoryPolicies(configuration: configuration, github: github, clock: clock, logger: logger)
         self.botLogin = botLogin
         self.clock = clock
         self.logger = logger
@@ -49,7 +52,7 @@ public struct IssueGroomer: Sendable {
     public func groom(_ request: GroomRequest, runID: Int64?, forceDryRun: Bool = false,
                       lockHeld: @escaping @Sendable () -> Bool) async -> (GroomRecord, RequestCompletion) {
         let started = ContinuousClock.now
-        let policy = configuration.policy(for: request.key.repository)
+        let policy = await policies.current(for: request.key.repository, installation: request.installationID)
         let dryRun = forceDryRun || policy.dryRun || github == nil
         var record = GroomRecord(key: request.key, runID: runID, requestVersion: request.version, outcome: .failed,
                                  dryRun: dryRun, forced: request.forced, durationMilliseconds: 0, createdAt: clock.now())

@@ -19,6 +19,8 @@ public final class ReconcileSweep: Service, Sendable {
     private let logger: Logger
     private let holder: String
     private let onQueued: @Sendable () -> Void
+    /// Failed deliveries asked for again first, where the credentials permit.
+    private let redelivery: Redelivery?
     private let wake = WakeSignal()
     /// How far back a repository's first sweep looks at most (it starts where its oldest kept delivery is).
     public static let firstLookBack: TimeInterval = 7 * 86_400
@@ -29,7 +31,9 @@ public final class ReconcileSweep: Service, Sendable {
     public static let pageLimit = 1_000
 
     public init(store: any GroomerStore, github: any GitHubAPI, configuration: GroomerConfiguration, clock: any GroomerClock = SystemClock(),
-                holder: String = GroomerRunner.defaultHolder, logger: Logger, onQueued: @escaping @Sendable () -> Void = {}) {
+                holder: String = GroomerRunner.defaultHolder, redelivery: Redelivery? = nil, logger: Logger,
+                onQueued: @escaping @Sendable () -> Void = {}) {
+        self.redelivery = redelivery
         self.store = store
         self.github = github
         self.configuration = configuration
@@ -45,6 +49,8 @@ public final class ReconcileSweep: Service, Sendable {
         public var read = 0
         public var queued = 0
         public var cancelled = 0
+        /// Failed deliveries GitHub was asked to send again.
+        public var redelivered = 0
         /// Another replica held the sweep.
         public var busy = false
     }
@@ -54,9 +60,10 @@ public final class ReconcileSweep: Service, Sendable {
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let summary = await sweepOnce()
-                if summary.queued > 0 || summary.cancelled > 0 {
+                if summary.queued > 0 || summary.cancelled > 0 || summary.redelivered > 0 {
                     logger.info("sweep found what no delivery said", metadata: [
-                        "queued": "\(summary.queued)", "cancelled": "\(summary.cancelled)", "read": "\(summary.read)"])
+                        "queued": "\(summary.queued)", "cancelled": "\(summary.cancelled)", "read": "\(summary.read)",
+                        "redelivered": "\(summary.redelivered)"])
                 }
                 await wake.wait(until: .now + interval, nextLook: clock.now().addingTimeInterval(interval / .seconds(1)))
             }
@@ -81,6 +88,7 @@ public final class ReconcileSweep: Service, Sendable {
             logger.warning("sweep: store unavailable", metadata: ["error": "\(error)"])
             return summary
         }
+        if let redelivery { summary.redelivered = await redelivery.redeliverFailed(now: clock.now()) }
         do {
             for repository in try await store.models.knownRepositories() where !Task.isShuttingDownGracefully {
                 do {

@@ -71,9 +71,15 @@ public struct GroomerConfiguration: Sendable, Equatable {
     /// `reconcile.interval_seconds`: how often `serve` sweeps GitHub for what no delivery
     /// told it; 0 turns the sweep off.
     public var reconcileInterval: Int = 600
+    /// `reconcile.lookback_hours`: how far back the sweep looks for failed deliveries to ask
+    /// GitHub for again (GitHub keeps three days of them).
+    public var reconcileLookbackHours = 72
     /// `backfill.rate_share`: the share of GitHub's remaining hourly requests a backfill's
     /// grooms may use.
     public var backfillRateShare = 0.5
+    /// `repository_config:`: what a repository's own `.github/groomer.yml` may change, and how
+    /// often it is read again.
+    public var repositoryConfig = RepositoryConfigSettings()
 
     public init(defaults: Policy = .builtIn, repositories: [String: Policy] = [:]) {
         self.defaults = defaults
@@ -106,3 +112,4 @@ public struct GroomerConfiguration: Sendable, Equatable {
         return repositories.first { $0.key.lowercased() == lowered }?.value ?? defaults
     }
 }
+

@@ -55,6 +55,14 @@ final class FakeGitHub: Sendable {
         var rateReset = Int(Date().timeIntervalSince1970) + 3_600
         var port = 0
         var eventCounter = 1_000
+        /// Webhook delivery attempts by hook id ("app" for the App's own), newest first, as GitHub lists them.
+        var hookDeliveries: [String: [JSONValue]] = [:]
+        /// Hooks whose deliveries these credentials may not see (403).
+        var hiddenHooks: Set<String> = []
+        /// Delivery attempt ids a redelivery was asked for, by hook.
+        var redeliveries: [String: [Int]] = [:]
+        var login = "groomer-bot"
+        var appSlug = "groomer-app"
     }
 
     let state = Mutex(State())
@@ -104,6 +112,21 @@ final class FakeGitHub: Sendable {
     func setFile(_ repository: String, path: String, contents: Data) {
         state.withLock { $0.repositories[repository, default: Repository()].files[path] = contents }
     }
+
+    /// Records a delivery attempt of `hook` as GitHub would list it (newest first).
+    func addHookDelivery(hook: String, id: Int, guid: String, event: String = "issues", statusCode: Int, deliveredAt: Date = Date()) {
+        let attempt = JSONValue.object([
+            "id": .number(Double(id)), "guid": .string(guid), "delivered_at": .string(ISO8601DateFormatter().string(from: deliveredAt)),
+            "redelivery": .bool(false), "duration": .number(0.05), "status": .string(statusCode < 400 ? "OK" : "Service Unavailable"),
+            "status_code": .number(Double(statusCode)), "event": .string(event), "action": .string("opened"),
+            "installation_id": .null, "repository_id": .number(1296269), "throttled_at": .null,
+        ])
+        state.withLock { $0.hookDeliveries[hook, default: []].insert(attempt, at: 0) }
+    }
+
+    func hideHook(_ hook: String) { state.withLock { _ = $0.hiddenHooks.insert(hook) } }
+
+    func redeliveries(hook: String) -> [Int] { state.withLock { $0.redeliveries[hook] ?? [] } }
 
     func suggestions(_ repository: String, _ number: Int) -> [JSONValue] {
         state.withLock { $0.suggestions["\(repository)#\(number)"] ?? [] }
@@ -185,12 +208,31 @@ final class FakeGitHub: Sendable {
         if request.method == "POST", segments.count == 4, segments[0] == "app", segments[1] == "installations", segments[3] == "access_tokens" {
             return accessToken(request, installation: Int64(segments[2]) ?? 0)
         }
+        if segments.first == "app" {
+            // As the App itself: a JWT, never an installation token.
+            guard request.headers["authorization"]?.replacingOccurrences(of: "Bearer ", with: "").split(separator: ".").count == 3 else {
+                return FakeServerRunner.json(.unauthorized, .object(["message": .string("A JSON web token could not be decoded")]))
+            }
+            if request.method == "GET", segments.count == 1 {
+                return FakeServerRunner.json(.ok, .object(["id": .number(1), "slug": .string(state.withLock { $0.appSlug }), "name": .string("groomer")]))
+            }
+            if segments.count >= 3, segments[1] == "hook", segments[2] == "deliveries" {
+                return hookDeliveries(request, hook: "app", rest: Array(segments.dropFirst(3)))
+            }
+            return notFound()
+        }
         guard authorized(request) else {
             return FakeServerRunner.json(.unauthorized, .object(["message": .string("Bad credentials")]), headers: rateHeaders(consume: false))
+        }
+        if request.method == "GET", segments == ["user"] {
+            return conditional(request, .object(["login": .string(state.withLock { $0.login }), "id": .number(7), "type": .string("User")]))
         }
         guard segments.count >= 4, segments[0] == "repos" else { return notFound() }
         let repository = "\(segments[1])/\(segments[2])"
         let rest = Array(segments.dropFirst(3))
+        if rest.count >= 3, rest[0] == "hooks", rest[2] == "deliveries" {
+            return hookDeliveries(request, hook: rest[1], rest: Array(rest.dropFirst(3)))
+        }
         switch (request.method, rest.count, rest.first) {
         case ("GET", 1, "labels"):
             let labels = state.withLock { $0.repositories[repository]?.labels }
@@ -201,9 +243,8 @@ final class FakeGitHub: Sendable {
         case ("GET", _, "contents"):
             let path = rest.dropFirst().joined(separator: "/")
             guard let data = state.withLock({ $0.repositories[repository]?.files[path] }) else { return notFound() }
-            return FakeServerRunner.json(.ok, .object(["type": .string("file"), "encoding": .string("base64"), "path": .string(path),
-                                                      "content": .string(data.base64EncodedString(options: .lineLength76Characters))]),
-                                         headers: rateHeaders(consume: true))
+            return conditional(request, .object(["type": .string("file"), "encoding": .string("base64"), "path": .string(path),
+                                                 "content": .string(data.base64EncodedString(options: .lineLength76Characters))]))
         case (_, _, "issues") where rest.count >= 2:
             guard let number = Int(rest[1]) else { return notFound() }
             return issueRoute(request, repository: repository, number: number, rest: Array(rest.dropFirst(2)))
@@ -306,6 +347,28 @@ final class FakeGitHub: Sendable {
         }
         let expires = Date().addingTimeInterval(3_600)
         return FakeServerRunner.json(.created, .object(["token": .string(token), "expires_at": .string(ISO8601DateFormatter().string(from: expires))]))
+    }
+
+    /// `GET …/deliveries` (newest first, `cursor` pagination) and `POST …/deliveries/{id}/attempts` (202).
+    private func hookDeliveries(_ request: RecordedRequest, hook: String, rest: [String]) -> Response {
+        if state.withLock({ $0.hiddenHooks.contains(hook) }) {
+            return FakeServerRunner.json(.forbidden, .object(["message": .string("Resource not accessible by integration")]), headers: rateHeaders(consume: true))
+        }
+        guard let attempts = state.withLock({ $0.hookDeliveries[hook] }) else { return notFound() }
+        if request.method == "POST", rest.count == 2, rest[1] == "attempts", let id = Int(rest[0]) {
+            guard attempts.contains(where: { $0["id"]?.number.map(Int.init) == id }) else { return notFound() }
+            state.withLock { $0.redeliveries[hook, default: []].append(id) }
+            return FakeServerRunner.json(.accepted, .object([:]), headers: rateHeaders(consume: true))
+        }
+        guard request.method == "GET", rest.isEmpty else { return notFound() }
+        let perPage = min(100, max(1, Int(request.queryItems["per_page"] ?? "") ?? 30))
+        let start = Int(request.queryItems["cursor"] ?? "") ?? 0
+        let slice = Array(attempts.dropFirst(start).prefix(perPage))
+        var headers: HTTPFields = [:]
+        if start + perPage < attempts.count {
+            headers[.init("Link")!] = "<\(baseURL)\(request.path)?per_page=\(perPage)&cursor=\(start + perPage)>; rel=\"next\""
+        }
+        return conditional(request, .array(slice), extra: headers)
     }
 
     /// GitHub's pagination: `per_page` (default 30, at most 100), `page`, and a `Link` header.

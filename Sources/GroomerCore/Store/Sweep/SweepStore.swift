@@ -13,6 +13,14 @@ public protocol SweepStore: Sendable {
     func cancelSwept(_ key: IssueKey, now: Date) async throws -> Bool
     func acquireSweepLease(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> Bool
     func releaseSweepLease(token: String) async throws
+    /// The webhooks deliveries came from since `since`, each with a repository one of them named.
+    func recentHooks(since: Date) async throws -> [RecentHook]
+}
+
+/// A webhook groomer heard from lately (`X-GitHub-Hook-ID`) and a repository it spoke of.
+public struct RecentHook: Sendable, Equatable {
+    public var hookID: String
+    public var repository: String?
 }
 
 /// The sweep store on either backend, one set of statements (`$n` placeholders, portable SQL).
@@ -72,5 +80,14 @@ struct SQLSweepStore: SweepStore {
 
     func releaseSweepLease(token: String) async throws {
         try await connection { db in try ModelStatements.releaseLease(named: Self.leaseName, token: token, in: db) }
+    }
+
+    func recentHooks(since: Date) async throws -> [RecentHook] {
+        try await connection { db in
+            try db.query("""
+                SELECT hook_id, MAX(repository) FROM deliveries WHERE received_at >= $1 AND hook_id <> ''
+                GROUP BY hook_id ORDER BY hook_id
+                """, [.integer(since.epochMilliseconds)]).rows.map { RecentHook(hookID: $0.string(0) ?? "", repository: $0.string(1)) }
+        }
     }
 }
