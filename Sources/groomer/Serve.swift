@@ -111,7 +111,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let extras = GroomerServer.Extras(operatorRoutes: OperatorRoutes(runner: runner, store: store, onQueued: { scheduler.notify() }),
                                           adminToken: settings.adminToken, metrics: registry,
-                                          ceilingRoutes: ceilingRoutes)
+                                          ceilingRoutes: ceilingRoutes, gitHubAPIURL: settings.githubAPIURL)
         let app = GroomerServer.buildApplication(
             host: settings.host, port: settings.port, receiver: receiver, store: store, extras: extras, logger: logger,
             onRunning: { port in

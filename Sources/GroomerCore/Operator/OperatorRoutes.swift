@@ -52,20 +52,8 @@ public struct OperatorRoutes: Sendable {
 
     func groom(_ key: IssueKey, query: FlatDictionary<Substring, Substring>) async throws -> Response {
         let wait = Self.flag(query["wait"])
-        let dryRun = Self.flag(query["dry_run"])
-        let existing = try await store.groomRequest(key)
-        try await requireIssue(key, installation: existing?.installationID, snapshot: existing?.snapshot)
-        let now = runner.groomer.clock.now()
-        if dryRun {
-            // Computed and recorded now, never written, and the queue is left as it was.
-            var request = existing ?? GroomRequest(key: key, status: .pending, firstEventAt: now, lastEventAt: now, dueAt: now, events: 0,
-                                                   version: 0, forced: true, attempts: 0, lastError: nil, installationID: nil, snapshot: nil)
-            request.forced = true
-            let (record, _) = await runner.groomer.groom(request, runID: nil, forceDryRun: true, lockHeld: { true })
-            try await store.recordGroom(record)
-            return try Self.decision(record)
-        }
-        let request = try await store.enqueueForced(key, installationID: existing?.installationID, now: now)
+        if Self.flag(query["dry_run"]) { return try Self.decision(try await dryRunGroom(key)) }
+        let request = try await queueForced(key)
         guard wait else {
             onQueued()
             return Self.json(.accepted, ["queued": QueuedReply(key: key, dueAt: request.dueAt.iso8601)])
@@ -81,6 +69,27 @@ public struct OperatorRoutes: Sendable {
             }
             return try Self.decision(record)
         }
+    }
+
+    /// A groom computed and recorded now, never written; the queue is left as it was.
+    /// - Throws: `APIError` 404 for an issue GitHub does not have, 502 when GitHub fails.
+    func dryRunGroom(_ key: IssueKey) async throws -> GroomRecord {
+        let existing = try await store.groomRequest(key)
+        try await requireIssue(key, installation: existing?.installationID, snapshot: existing?.snapshot)
+        let now = runner.groomer.clock.now()
+        var request = existing ?? GroomRequest(key: key, status: .pending, firstEventAt: now, lastEventAt: now, dueAt: now, events: 0,
+                                               version: 0, forced: true, attempts: 0, lastError: nil, installationID: nil, snapshot: nil)
+        request.forced = true
+        let (record, _) = await runner.groomer.groom(request, runID: nil, forceDryRun: true, lockHeld: { true })
+        try await store.recordGroom(record)
+        return record
+    }
+
+    /// A forced groom queued, due now (the caller wakes the scheduler or runs).
+    func queueForced(_ key: IssueKey) async throws -> GroomRequest {
+        let existing = try await store.groomRequest(key)
+        try await requireIssue(key, installation: existing?.installationID, snapshot: existing?.snapshot)
+        return try await store.enqueueForced(key, installationID: existing?.installationID, now: runner.groomer.clock.now())
     }
 
     func runs(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {

@@ -40,6 +40,22 @@ public struct WebhookSecrets: Sendable {
     }
 }
 
+/// HMAC-SHA256 (OpenSSL) for groomer's own tokens: the page's session cookie and CSRF token.
+public enum HMACSHA256 {
+    /// The 32-byte HMAC of `message` under `key`.
+    public static func digest(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let verifier = SignatureVerifier(keys: [HMACKey(key)])
+        message.withUnsafeBytes { verifier.update($0) }
+        return verifier.finalize().first ?? []
+    }
+
+    /// Equal bytes, compared in constant time once the lengths agree.
+    public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count, !a.isEmpty else { return false }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, x.count) == 0 } }
+    }
+}
+
 /// The `X-Hub-Signature-256` header: `sha256=` followed by 64 hex digits.
 public enum SignatureHeader {
     /// The 32 digest bytes, or nil when the header is malformed.

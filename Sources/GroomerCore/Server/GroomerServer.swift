@@ -16,9 +16,12 @@ public enum GroomerServer {
         public var metrics: PrometheusCollectorRegistry?
         /// Serve the benchmark's ceiling routes (`CeilingRoutes`).
         public var ceilingRoutes: Bool
+        /// GitHub's REST address, from which the page's issue links are made.
+        public var gitHubAPIURL: String
 
         public init(operatorRoutes: OperatorRoutes? = nil, adminToken: String? = nil, metrics: PrometheusCollectorRegistry? = nil,
-                    ceilingRoutes: Bool = false) {
+                    ceilingRoutes: Bool = false, gitHubAPIURL: String = "https://api.github.com") {
+            self.gitHubAPIURL = gitHubAPIURL
             self.operatorRoutes = operatorRoutes
             self.adminToken = adminToken
             self.metrics = metrics
@@ -76,7 +79,10 @@ public enum GroomerServer {
                          body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
             }
         }
-        extras.operatorRoutes?.add(to: router, adminToken: extras.adminToken)
+        if let routes = extras.operatorRoutes {
+            routes.add(to: router, adminToken: extras.adminToken)
+            MaintainerPage(operatorRoutes: routes, adminToken: extras.adminToken, gitHubAPIURL: extras.gitHubAPIURL).add(to: router)
+        }
         if extras.ceilingRoutes { CeilingRoutes.add(to: router, receiver: receiver) }
         return router
     }

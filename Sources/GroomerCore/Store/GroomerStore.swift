@@ -109,6 +109,8 @@ public protocol GroomerStore: RunStore {
     var models: any ModelStore { get }
     /// The reconcile sweep's watermarks, the requests it queues, and its lease.
     var sweeps: any SweepStore { get }
+    /// What the maintainer's page reads: decisions across issues, the queue, human corrections.
+    var review: any ReviewStore { get }
 
     /// Creates or upgrades the schema; safe to call from several processes at once.
     func migrate() async throws

@@ -79,13 +79,17 @@ struct Reply: Sendable {
 
 /// Sends requests with AsyncHTTPClient: an HTTP stack independent of the server's.
 enum Client {
+    /// A client that shows redirects instead of following them (the page answers 303s).
+    static let withoutRedirects = HTTPClient(eventLoopGroupProvider: .singleton,
+                                             configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
     static func send(_ url: String, method: HTTPMethod = .POST, headers: [(String, String)] = [], body: Data? = nil,
-                     timeout: TimeAmount = .seconds(60)) async throws -> Reply {
+                     timeout: TimeAmount = .seconds(60), followRedirects: Bool = true) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await (followRedirects ? HTTPClient.shared : withoutRedirects).execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers)
     }

@@ -24,6 +24,8 @@ public final class PostgresStore: GroomerStore {
 
     public var sweeps: any SweepStore { SQLSweepStore(connection: executor) }
 
+    public var review: any ReviewStore { SQLReviewStore(connection: executor) }
+
     /// The roles written once for both backends run their statements through this.
     private var executor: SQLExecutor { SQLExecutor { body in try await self.withConnection { db in try body(db) } } }
 
