@@ -8,6 +8,8 @@ public struct DecisionReport: Encodable, Sendable {
     var issue: String
     var outcome: String
     var reason: String?
+    /// Why a skipped groom was skipped, as a stable code (`not_found`, `not_open`, …).
+    var skipReason: String?
     var labels: [LabelProposal]
     var summary: String?
     var plan: LabelPlan?
@@ -33,6 +35,7 @@ public struct DecisionReport: Encodable, Sendable {
         issue = record.key.description
         outcome = record.outcome.rawValue
         reason = record.reason
+        skipReason = record.skip?.code
         labels = record.triage?.proposals ?? []
         summary = record.triage?.summary
         plan = record.plan
@@ -56,6 +59,7 @@ public struct DecisionReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case issue, outcome, reason, labels, summary, plan, written, notes, triage, model, fingerprint, forced
         case dryRun = "dry_run"
+        case skipReason = "skip_reason"
         case createdAt = "created_at"
         case runID = "run_id"
         case durationMilliseconds = "duration_ms"

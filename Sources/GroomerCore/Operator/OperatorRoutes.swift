@@ -191,7 +191,7 @@ public struct OperatorRoutes: Sendable {
     }
 
     static func decision(_ record: GroomRecord) throws -> Response {
-        if record.outcome == .skipped, record.reason?.contains("404") == true { throw APIError.notFound("GitHub has no issue \(record.key)") }
+        if record.skip == .notFound { throw APIError.notFound("GitHub has no issue \(record.key)") }
         return json(.ok, DecisionReport(record))
     }
 

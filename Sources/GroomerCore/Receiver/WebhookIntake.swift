@@ -5,7 +5,7 @@ import Logging
 ///
 /// Shared by the HTTP receiver and the in-process replay, so both take the same path.
 public struct WebhookIntake: Sendable {
-    public let store: any GroomerStore
+    public let store: any DeliveryLog
     public let configuration: GroomerConfiguration
     public let mapper: EventMapper
     /// Each repository's policy as grooms read it; told when a push changes a repository's file.
@@ -14,7 +14,7 @@ public struct WebhookIntake: Sendable {
     /// Called after a groom request is committed, to wake the scheduler.
     public let onQueued: @Sendable (GroomRequest) -> Void
 
-    public init(store: any GroomerStore, configuration: GroomerConfiguration, mapper: EventMapper, policies: RepositoryPolicies? = nil,
+    public init(store: any DeliveryLog, configuration: GroomerConfiguration, mapper: EventMapper, policies: RepositoryPolicies? = nil,
                 clock: any GroomerClock = SystemClock(), onQueued: @escaping @Sendable (GroomRequest) -> Void = { _ in }) {
         self.store = store
         self.configuration = configuration

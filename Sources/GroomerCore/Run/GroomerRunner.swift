@@ -6,14 +6,15 @@ import ServiceLifecycle
 /// heartbeat it, take due requests oldest first, groom them under issue leases with bounded
 /// concurrency, record everything, release the lock in every exit path.
 public struct GroomerRunner: Sendable {
-    public let store: any GroomerStore
+    /// The run's roles of the store: the lock and leases, the queue, the audit.
+    public let store: any RunStore
     public let groomer: IssueGroomer
     /// Who runs: host and process, for the audit and for operators.
     public let holder: String
     public var batchSize = 50
     public var concurrency = 4
 
-    public init(store: any GroomerStore, groomer: IssueGroomer, holder: String = GroomerRunner.defaultHolder) {
+    public init(store: any RunStore, groomer: IssueGroomer, holder: String = GroomerRunner.defaultHolder) {
         self.store = store
         self.groomer = groomer
         self.holder = holder

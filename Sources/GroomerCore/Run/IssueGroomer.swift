@@ -4,7 +4,8 @@ import Logging
 /// Grooms one issue: live read, candidates, fingerprint, triage, policy, fresh
 /// re-read, apply, audit. Returns the audit record and what the request should become.
 public struct IssueGroomer: Sendable {
-    public let store: any GroomerStore
+    /// What a groom reads and writes of the store: the last fingerprint, the label ledger.
+    public let store: any AuditLog & LabelLedger
     /// Nil offline: the issue comes from the delivery's copy and nothing is written.
     public let github: (any GitHubAPI)?
     /// What decides the labels: rules, the learned model, an LLM, or the cascade.
@@ -31,7 +32,7 @@ public struct IssueGroomer: Sendable {
         LabelInfo(name: "wontfix", description: "This will not be worked on"),
     ]
 
-    public init(store: any GroomerStore, github: (any GitHubAPI)?, triage: any Triage, configuration: GroomerConfiguration,
+    public init(store: any AuditLog & LabelLedger, github: (any GitHubAPI)?, triage: any Triage, configuration: GroomerConfiguration,
                 botLogin: String?, clock: any GroomerClock, logger: Logger) {
         self.store = store
         self.github = github
@@ -45,7 +46,7 @@ public struct IssueGroomer: Sendable {
 
     /// Why a groom stopped early without failing.
     private struct Skip: Error {
-        var reason: String
+        var reason: GroomPlanner.SkipReason
     }
 
     /// - Parameter forceDryRun: compute and record the plan but write nothing, whatever the policy says.
@@ -64,7 +65,8 @@ public struct IssueGroomer: Sendable {
             completion = try await groom(request, policy: policy, dryRun: dryRun, record: &record, lockHeld: lockHeld)
         } catch let skip as Skip {
             record.outcome = .skipped
-            record.reason = skip.reason
+            record.skip = skip.reason
+            record.reason = skip.reason.description
             completion = .done
         } catch {
             record.outcome = .failed
@@ -83,7 +85,7 @@ public struct IssueGroomer: Sendable {
         let key = request.key
         let issue = try await readIssue(request)
         if let skip = GroomPlanner.skipReason(isPullRequest: issue.isPullRequest, state: issue.state, locked: issue.locked) {
-            throw Skip(reason: skip.description)
+            throw Skip(reason: skip)
         }
 
         let candidates = try await candidateLabels(key, policy: policy, installation: request.installationID)
@@ -199,18 +201,18 @@ public struct IssueGroomer: Sendable {
     /// The live issue, or offline the delivery's copy of it.
     private func readIssue(_ request: GroomRequest) async throws -> GitHubIssue {
         guard let github else {
-            guard let snapshot = request.snapshot else { throw Skip(reason: "offline, and no delivery carried the issue") }
+            guard let snapshot = request.snapshot else { throw Skip(reason: .noCopyOffline) }
             return GitHubIssue(number: request.key.number, title: snapshot.title, body: snapshot.body, state: snapshot.state,
                                locked: snapshot.locked, labels: snapshot.labels, author: snapshot.author)
         }
         do {
             return try await github.issue(request.key, installation: request.installationID)
         } catch GitHubError.moved {
-            throw Skip(reason: "issue transferred (301)")
+            throw Skip(reason: .transferred)
         } catch GitHubError.gone {
-            throw Skip(reason: "issue deleted (410)")
+            throw Skip(reason: .deleted)
         } catch GitHubError.notFound {
-            throw Skip(reason: "issue not found (404)")
+            throw Skip(reason: .notFound)
         }
     }
 

@@ -103,8 +103,51 @@ public enum IngestResult: Sendable, Equatable {
     case recorded(DeliveryOutcome, request: GroomRequest?)
 }
 
-/// The durable state of groomer, one implementation per backend.
-public protocol GroomerStore: RunStore {
+/// The deliveries as received: recorded with their effect in one transaction, kept for the
+/// retention period.
+public protocol DeliveryLog: Sendable {
+    /// Records a delivery and applies its effect in one transaction: both or neither.
+    func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult
+    func delivery(hookID: String, guid: String) async throws -> DeliveryRecord?
+    /// Deliveries about one issue, newest first.
+    func deliveries(for key: IssueKey, limit: Int) async throws -> [DeliveryRecord]
+    func deliveryCount() async throws -> Int
+    /// Deletes deliveries received before `cutoff`; returns how many.
+    func pruneDeliveries(receivedBefore cutoff: Date) async throws -> Int
+}
+
+/// The groom requests deliveries coalesce into, and what the runner asks of them.
+public protocol RequestQueue: Sendable {
+    func groomRequest(_ key: IssueKey) async throws -> GroomRequest?
+    /// Requests with status `pending`, earliest due first.
+    func pendingRequests() async throws -> [GroomRequest]
+    /// How many requests are pending (the gauge), without reading them.
+    func pendingRequestCount() async throws -> Int
+    /// The earliest due time of any pending request, for the scheduler's sleep.
+    func nextDueTime() async throws -> Date?
+    /// Pending requests due by `now`, oldest due first, not leased by anyone.
+    func dueRequests(now: Date, limit: Int) async throws -> [GroomRequest]
+    /// Marks a groomed request; if events arrived since `version`, it stays pending for a later run.
+    func completeRequest(_ key: IssueKey, version: Int64, completion: RequestCompletion, claimedAt: Date,
+                         coalescing: CoalescingPolicy, now: Date) async throws
+    /// A forced request due now (manual re-groom), coalesced with any pending one.
+    func enqueueForced(_ key: IssueKey, installationID: Int64?, now: Date) async throws -> GroomRequest
+}
+
+/// What groomer and humans did to labels: the labels groomer added and still counts as its
+/// own, and the human decisions the receiver recorded.
+public protocol LabelLedger: Sendable {
+    /// Human label decisions on one issue, oldest first.
+    func labelDecisions(for key: IssueKey) async throws -> [LabelDecision]
+    /// Labels the groomer added to the issue and still counts as its own.
+    func groomerOwnedLabels(_ key: IssueKey) async throws -> Set<String>
+    func recordGroomerLabels(_ key: IssueKey, added: [String], removed: [String], now: Date) async throws
+}
+
+/// The durable state of groomer, one implementation per backend: each role a port of a few
+/// methods (`DeliveryLog`, `RequestQueue`, `RunLock`, `AuditLog`, `LabelLedger`, and the
+/// models', sweep's and page's stores), so a caller can be given only the role it uses.
+public protocol GroomerStore: DeliveryLog, RequestQueue, RunLock, AuditLog, LabelLedger {
     /// The learned triage's models, the decisions they learn from, and the training lease.
     var models: any ModelStore { get }
     /// The reconcile sweep's watermarks, the requests it queues, and its lease.
@@ -114,24 +157,7 @@ public protocol GroomerStore: RunStore {
 
     /// Creates or upgrades the schema; safe to call from several processes at once.
     func migrate() async throws
-
-    /// Records a delivery and applies its effect in one transaction: both or neither.
-    func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult
-
-    func delivery(hookID: String, guid: String) async throws -> DeliveryRecord?
-    /// Deliveries about one issue, newest first.
-    func deliveries(for key: IssueKey, limit: Int) async throws -> [DeliveryRecord]
-    func deliveryCount() async throws -> Int
-    func groomRequest(_ key: IssueKey) async throws -> GroomRequest?
-    /// Requests with status `pending`, earliest due first.
-    func pendingRequests() async throws -> [GroomRequest]
-    /// How many requests are pending (the gauge), without reading them.
-    func pendingRequestCount() async throws -> Int
-    /// Human label decisions on one issue, oldest first.
-    func labelDecisions(for key: IssueKey) async throws -> [LabelDecision]
     /// Throws unless the store answers and its schema is current (readiness).
     func checkReady() async throws
-    /// Deletes deliveries received before `cutoff`; returns how many.
-    func pruneDeliveries(receivedBefore cutoff: Date) async throws -> Int
     func close() async
 }

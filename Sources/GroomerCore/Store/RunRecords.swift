@@ -68,6 +68,8 @@ public struct GroomRecord: Sendable, Equatable, Codable {
     public var requestVersion: Int64?
     public var outcome: Outcome
     public var reason: String?
+    /// Why it was skipped, when `outcome` is `skipped`; `reason` says it in words.
+    public var skip: GroomPlanner.SkipReason?
     public var fingerprint: String?
     public var triage: TriageResult?
     public var plan: LabelPlan?
@@ -99,40 +101,35 @@ public struct GroomRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// The run's side of the store: the lock, leases, due requests and the audit.
-public protocol RunStore: Sendable {
+/// The run lock and the per-issue leases: one run at a time across replicas, one groom per issue.
+public protocol RunLock: Sendable {
     /// One atomic statement: insert the lock row, or take over one not refreshed for `ttl`.
     func acquireRunLock(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> LockAttempt
     /// Refreshes the lock; false when the token no longer holds it.
     func heartbeatRunLock(token: String, now: Date) async throws -> Bool
     /// Deletes the lock row only where the token matches.
     func releaseRunLock(token: String) async throws
-    /// The earliest due time of any pending request, for the scheduler's sleep.
-    func nextDueTime() async throws -> Date?
-    /// Pending requests due by `now`, oldest due first, not leased by anyone.
-    func dueRequests(now: Date, limit: Int) async throws -> [GroomRequest]
+    /// The lock row's holder, if any (for operators and tests).
+    func runLockHolder() async throws -> String?
     /// Leases an issue unless someone holds a live lease; true when this token holds it.
     func leaseIssue(_ key: IssueKey, token: String, ttl: TimeInterval, now: Date) async throws -> Bool
     func releaseIssueLease(_ key: IssueKey, token: String) async throws
-    /// Marks a groomed request; if events arrived since `version`, it stays pending for a later run.
-    func completeRequest(_ key: IssueKey, version: Int64, completion: RequestCompletion, claimedAt: Date,
-                         coalescing: CoalescingPolicy, now: Date) async throws
-    /// A forced request due now (manual re-groom), coalesced with any pending one.
-    func enqueueForced(_ key: IssueKey, installationID: Int64?, now: Date) async throws -> GroomRequest
+    /// Live or stale lease rows (for operators and tests).
+    func leaseCount() async throws -> Int
+}
+
+/// The audit: runs, and every groom's record.
+public protocol AuditLog: Sendable {
     func startRun(token: String, holder: String, trigger: String, now: Date) async throws -> Int64
     func finishRun(_ id: Int64, summary: RunSummary, now: Date) async throws
+    /// Recent runs, newest first.
+    func runs(limit: Int, before: Int64?) async throws -> [RunRecord]
     func recordGroom(_ record: GroomRecord) async throws
     /// The fingerprint of the last groom that triaged this issue successfully.
     func lastFingerprint(_ key: IssueKey) async throws -> String?
     /// Audit records of one issue, newest first.
     func groomRecords(for key: IssueKey, limit: Int) async throws -> [GroomRecord]
-    /// Labels the groomer added to the issue and still counts as its own.
-    func groomerOwnedLabels(_ key: IssueKey) async throws -> Set<String>
-    func recordGroomerLabels(_ key: IssueKey, added: [String], removed: [String], now: Date) async throws
-    /// Recent runs, newest first.
-    func runs(limit: Int, before: Int64?) async throws -> [RunRecord]
-    /// The lock row's holder, if any (for operators and tests).
-    func runLockHolder() async throws -> String?
-    /// Live or stale lease rows (for operators and tests).
-    func leaseCount() async throws -> Int
 }
+
+/// What a run needs of the store: the lock and leases, the queue, the audit and the label ledger.
+public typealias RunStore = RunLock & RequestQueue & AuditLog & LabelLedger

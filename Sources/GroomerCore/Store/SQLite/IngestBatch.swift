@@ -69,7 +69,8 @@ final class IngestBatch: Sendable {
         results.reserveCapacity(batch.count)
         for pending in batch {
             do {
-                results.append(try SQLiteStore.ingestOne(pending, on: db))
+                results.append(try IngestStatements.sqlite.ingestOne(pending.delivery, effect: pending.effect, coalescing: pending.coalescing,
+                                                                     snapshotJSON: pending.snapshotJSON, on: db))
             } catch {
                 if db.isInTransaction { try? db.execute("ROLLBACK") }
                 guard batch.count > 1 else {

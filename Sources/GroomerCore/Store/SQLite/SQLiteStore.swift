@@ -6,7 +6,7 @@ import Foundation
 /// Several processes may share the file; SQLite's write lock serialises their transactions.
 /// A second connection on a thread of its own copies the write-ahead log into the file
 /// (`WALCheckpointer`), so commits do not wait for that.
-public final class SQLiteStore: GroomerStore {
+public final class SQLiteStore: SQLBackedStore {
     private let thread: DedicatedThread
     private let box: ConfinedConnection
     private let ingests = IngestBatch()
@@ -58,30 +58,9 @@ public final class SQLiteStore: GroomerStore {
         return try await thread.run { try body(box.connection) }
     }
 
-    public var models: any ModelStore { SQLModelStore(connection: executor) }
-
-    public var sweeps: any SweepStore { SQLSweepStore(connection: executor) }
-
-    public var review: any ReviewStore { SQLReviewStore(connection: executor) }
-
-    /// The roles written once for both backends run their statements through this.
-    private var executor: SQLExecutor { SQLExecutor { body in try await self.withConnection { db in try body(db) } } }
-
-    public func migrate() async throws {
-        try await withConnection { db in
-            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
-            try db.transaction { () throws(StoreError) in
-                let applied = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").rows.first?.int(0) ?? 0
-                guard applied <= SQLiteSchema.currentVersion else {
-                    throw StoreError(.incompatible, "database schema version \(applied) is newer than this groomer (\(SQLiteSchema.currentVersion))")
-                }
-                for migration in SQLiteSchema.migrations where migration.version > applied {
-                    try db.execute(migration.sql)
-                    try db.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                                 [.integer(Int64(migration.version)), .integer(Date().epochMilliseconds)])
-                }
-            }
-        }
+    public var sql: SQLStore {
+        SQLStore(dialect: .sqlite, connection: SQLExecutor { body in try await self.withConnection { db in try body(db) } },
+                 statements: .sqlite, migrationLock: nil)
     }
 
     /// Records a delivery and its effect. Deliveries that arrive while the store's thread is busy
@@ -94,102 +73,6 @@ public final class SQLiteStore: GroomerStore {
                 let box = self.box, ingests = self.ingests
                 thread.submit { ingests.commitQueued(on: box.connection) }
             }
-        }
-    }
-
-    /// One delivery's writes, inside the caller's transaction.
-    static func ingestOne(_ pending: IngestBatch.Pending, on db: SQLiteConnection) throws(StoreError) -> IngestResult {
-        let delivery = pending.delivery
-        let inserted = try db.query(SQLiteStatements.insertDelivery, SQLiteStatements.deliveryParameters(delivery)).changes
-        guard inserted == 1 else { return .duplicate }
-        let at = Int64(delivery.receivedAt.epochMilliseconds)
-        switch pending.effect {
-        case .groom(let key, let installationID, _):
-            let rows = try db.query(SQLiteStatements.upsertRequest, [
-                .text(key.repository), .integer(Int64(key.number)), .integer(at),
-                .integer(pending.coalescing.quietMilliseconds), .integer(pending.coalescing.maxWaitMilliseconds),
-                .optional(installationID), .optional(pending.snapshotJSON),
-            ]).rows
-            return .recorded(.queued, request: rows.first.map(StoreRows.request))
-        case .cancel(let key, _):
-            let changed = try db.query(SQLiteStatements.cancelRequest, [.integer(at), .text(key.repository), .integer(Int64(key.number))]).changes
-            // The request only when one was pending and is now cancelled.
-            guard changed > 0 else { return .recorded(.cancelled, request: nil) }
-            let rows = try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
-            return .recorded(.cancelled, request: rows.first.map(StoreRows.request))
-        case .labelDecision(let decision):
-            try db.query(SQLiteStatements.insertLabelDecision, [
-                .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
-                .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds),
-                .optional(decision.deliveryGUID),
-            ])
-            return .recorded(.labelDecision, request: nil)
-        case .ping(let hookID):
-            try db.query(SQLiteStatements.upsertHook, [.text(hookID), .integer(at)])
-            return .recorded(.pong, request: nil)
-        case .ignore:
-            return .recorded(.ignored, request: nil)
-        case .reject:
-            return .recorded(.rejected, request: nil)
-        }
-    }
-
-    public func delivery(hookID: String, guid: String) async throws -> DeliveryRecord? {
-        try await withConnection { db in
-            try db.query(SQLiteStatements.selectDelivery, [.text(hookID), .text(guid)]).rows.first.map(StoreRows.delivery)
-        }
-    }
-
-    public func deliveries(for key: IssueKey, limit: Int) async throws -> [DeliveryRecord] {
-        try await withConnection { db in
-            try db.query("""
-                SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE repository = ? AND issue_number = ?
-                ORDER BY received_at DESC LIMIT ?
-                """, [.text(key.repository), .integer(Int64(key.number)), .integer(Int64(limit))]).rows.map(StoreRows.delivery)
-        }
-    }
-
-    public func deliveryCount() async throws -> Int {
-        try await withConnection { db in try db.query("SELECT COUNT(*) FROM deliveries").rows.first?.int(0) ?? 0 }
-    }
-
-    public func groomRequest(_ key: IssueKey) async throws -> GroomRequest? {
-        try await withConnection { db in
-            try db.query(SQLiteStatements.selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows.first.map(StoreRows.request)
-        }
-    }
-
-    public func pendingRequests() async throws -> [GroomRequest] {
-        try await withConnection { db in
-            try db.query(SQLiteStatements.selectPending).rows.map(StoreRows.request)
-        }
-    }
-
-    public func pendingRequestCount() async throws -> Int {
-        try await withConnection { db in
-            try db.query("SELECT COUNT(*) FROM groom_requests WHERE status = 'pending'", []).rows.first?.int(0) ?? 0
-        }
-    }
-
-    public func labelDecisions(for key: IssueKey) async throws -> [LabelDecision] {
-        try await withConnection { db in
-            try db.query(SQLiteStatements.selectLabelDecisions, [.text(key.repository), .integer(Int64(key.number))])
-                .rows.map { StoreRows.labelDecision($0, key: key) }
-        }
-    }
-
-    public func checkReady() async throws {
-        try await withConnection { db in
-            let version = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").rows.first?.int(0) ?? 0
-            guard version == SQLiteSchema.currentVersion else {
-                throw StoreError(.incompatible, "schema version \(version), expected \(SQLiteSchema.currentVersion)")
-            }
-        }
-    }
-
-    public func pruneDeliveries(receivedBefore cutoff: Date) async throws -> Int {
-        try await withConnection { db in
-            try db.query("DELETE FROM deliveries WHERE received_at < ?", [.integer(cutoff.epochMilliseconds)]).changes
         }
     }
 
