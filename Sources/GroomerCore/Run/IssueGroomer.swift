@@ -44,141 +44,220 @@ public struct IssueGroomer: Sendable {
         self.logger = logger
     }
 
-    /// Why a groom stopped early without failing.
-    private struct Skip: Error {
-        var reason: GroomPlanner.SkipReason
-    }
-
     /// - Parameter forceDryRun: compute and record the plan but write nothing, whatever the policy says.
+    ///
+    /// A groom in four parts: read its inputs (`readInputs`), plan (`GroomPlanner.plan`, pure),
+    /// apply the plan under the lock (`apply`), and record what happened (`record`), the one place
+    /// a `GroomResult` becomes the audit record and the request's next state.
     public func groom(_ request: GroomRequest, runID: Int64?, forceDryRun: Bool = false,
                       lockHeld: @escaping @Sendable () -> Bool) async -> (GroomRecord, RequestCompletion) {
         let started = ContinuousClock.now
         let policy = await policies.current(for: request.key.repository, installation: request.installationID)
         let dryRun = forceDryRun || policy.dryRun || github == nil
-        var record = GroomRecord(key: request.key, runID: runID, requestVersion: request.version, outcome: .failed,
-                                 dryRun: dryRun, forced: request.forced, durationMilliseconds: 0, createdAt: clock.now())
         var logger = self.logger
         logger[metadataKey: "repository"] = "\(request.key.repository)"
         logger[metadataKey: "issue"] = "\(request.key.number)"
-        let completion: RequestCompletion
+        let result: GroomResult
         do {
-            completion = try await groom(request, policy: policy, dryRun: dryRun, record: &record, lockHeld: lockHeld)
-        } catch let skip as Skip {
-            record.outcome = .skipped
-            record.skip = skip.reason
-            record.reason = skip.reason.description
-            completion = .done
+            switch try await readInputs(request, policy: policy, dryRun: dryRun) {
+            case .finished(let early):
+                result = early
+            case .ready(let inputs):
+                let decision = GroomPlanner.plan(triage: inputs.triage, current: inputs.issue.labels.map(\.name), candidates: inputs.candidates,
+                                                 policy: LabelPolicy(policy), humans: inputs.humans, groomerOwned: inputs.owned)
+                result = try await apply(decision, inputs: inputs, request: request, policy: policy, dryRun: dryRun, lockHeld: lockHeld)
+            }
+        } catch let failure as GroomFailure {
+            result = .failed(failure.error, failure.trace)
         } catch {
-            record.outcome = .failed
-            record.reason = "\(error)"
-            completion = failure(error, attempts: request.attempts)
-            logger.warning("groom failed", metadata: ["error": "\(error)"])
+            result = .failed(error, GroomTrace())
         }
-        record.durationMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
-        record.createdAt = clock.now()
+        if case .failed(let error, _) = result { logger.warning("groom failed", metadata: ["error": "\(error)"]) }
+        let (record, completion) = record(result, request: request, runID: runID, dryRun: dryRun, started: started)
         logger.info("groomed", metadata: ["outcome": "\(record.outcome.rawValue)", "plan": "\(record.plan?.rendered ?? "-")"])
         return (record, completion)
     }
 
-    private func groom(_ request: GroomRequest, policy: Policy, dryRun: Bool, record: inout GroomRecord,
-                       lockHeld: @escaping @Sendable () -> Bool) async throws -> RequestCompletion {
-        let key = request.key
-        let issue = try await readIssue(request)
-        if let skip = GroomPlanner.skipReason(isPullRequest: issue.isPullRequest, state: issue.state, locked: issue.locked) {
-            throw Skip(reason: skip)
-        }
+    /// What a groom knew when it stopped, for the record of a failure.
+    struct GroomTrace: Sendable {
+        var fingerprint: String?
+        var triage: TriageResult?
+        /// The plan as decided before writing, and why proposals were left out of it.
+        var plan: LabelPlan?
+        var notes: [String: String] = [:]
+        /// What was written before the failure.
+        var written: LabelPlan?
+    }
 
+    /// A failure, with what the groom knew by then.
+    struct GroomFailure: Error {
+        var error: any Error
+        var trace: GroomTrace
+    }
+
+    /// How a groom ended; `record` turns it into the audit record and the request's next state.
+    enum GroomResult {
+        case skipped(GroomPlanner.SkipReason)
+        case unchanged(fingerprint: String)
+        /// Decided and not written: `outcome` is `noChange` (an empty plan) or `dryRun`, and `reason` says why.
+        case planned(GroomTrace, plan: LabelPlan, notes: [String: String], outcome: GroomRecord.Outcome, reason: String?)
+        /// Written: `outcome` is `applied`, `suggested` or `noChange` (nothing left to write after the fresh read).
+        case applied(GroomTrace, plan: LabelPlan, notes: [String: String], outcome: GroomRecord.Outcome)
+        case failed(any Error, GroomTrace)
+    }
+
+    /// What a groom read before it decided.
+    struct GroomInputs: Sendable {
+        var issue: GitHubIssue
+        var candidates: [LabelInfo]
+        var fingerprint: String
+        var triage: TriageResult
+        var owned: Set<String>
+        var humans: HumanLabelHistory
+    }
+
+    enum ReadInputs {
+        case ready(GroomInputs)
+        /// Skipped or unchanged: nothing to decide.
+        case finished(GroomResult)
+    }
+
+    /// Part one: the issue as it is now, the candidates, the fingerprint, the triage's answer and
+    /// what humans and groomer did before; or why there is nothing to decide.
+    private func readInputs(_ request: GroomRequest, policy: Policy, dryRun: Bool) async throws -> ReadInputs {
+        let key = request.key
+        let issue: GitHubIssue
+        switch try await readIssue(request) {
+        case .skip(let reason): return .finished(.skipped(reason))
+        case .issue(let read): issue = read
+        }
+        if let skip = GroomPlanner.skipReason(isPullRequest: issue.isPullRequest, state: issue.state, locked: issue.locked) {
+            return .finished(.skipped(skip))
+        }
         let candidates = try await candidateLabels(key, policy: policy, installation: request.installationID)
         let fingerprint = Fingerprint.of(title: issue.title, body: issue.body, candidates: candidates,
-                                         triage: triage.identity(for: key.repository),
-                                         rules: policy.rules, dryRun: dryRun)
-        record.fingerprint = fingerprint
-        if !request.forced, try await store.lastFingerprint(key) == fingerprint {
-            record.outcome = .unchanged
-            record.reason = "content unchanged since the last groom"
-            return .done
-        }
-
-        let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates,
-                                rules: policy.rules, minConfidence: policy.minConfidence, isRetry: request.attempts > 0)
-        let result: TriageResult
-        if candidates.isEmpty {
-            result = TriageResult(source: .none, proposals: [], summary: "no candidate labels exist in the repository")
-        } else {
-            do {
-                result = try await self.triage.triage(input)
-            } catch let unusable as UnusableTriageAnswer {
-                record.triage = TriageResult(source: unusable.source, proposals: [], summary: "unusable answer: \(unusable.problem)",
-                                             model: unusable.model, rawOutput: unusable.raw, llmCalls: 1)
-                throw unusable
+                                         triage: triage.identity(for: key.repository), rules: policy.rules, dryRun: dryRun)
+        var trace = GroomTrace(fingerprint: fingerprint)
+        do {
+            if !request.forced, try await store.lastFingerprint(key) == fingerprint { return .finished(.unchanged(fingerprint: fingerprint)) }
+            let result: TriageResult
+            if candidates.isEmpty {
+                result = TriageResult(source: .none, proposals: [], summary: "no candidate labels exist in the repository")
+            } else {
+                let input = TriageInput(repository: key.repository, title: issue.title, body: issue.body, candidates: candidates,
+                                        rules: policy.rules, minConfidence: policy.minConfidence, isRetry: request.attempts > 0)
+                do {
+                    result = try await self.triage.triage(input)
+                } catch let unusable as UnusableTriageAnswer {
+                    trace.triage = TriageResult(source: unusable.source, proposals: [], summary: "unusable answer: \(unusable.problem)",
+                                                model: unusable.model, rawOutput: unusable.raw, llmCalls: 1)
+                    throw unusable
+                }
             }
+            trace.triage = result
+            let owned = try await store.groomerOwnedLabels(key)
+            let humans = try await humanHistory(key, proposals: result.proposals, installation: request.installationID)
+            return .ready(GroomInputs(issue: issue, candidates: candidates, fingerprint: fingerprint, triage: result, owned: owned, humans: humans))
+        } catch {
+            throw GroomFailure(error: error, trace: trace)
         }
-        record.triage = result
+    }
 
-        let labelPolicy = LabelPolicy(policy)
-        let owned = try await store.groomerOwnedLabels(key)
-        var humans = try await humanHistory(key, proposals: result.proposals, installation: request.installationID)
-        let decision = GroomPlanner.plan(triage: result, current: issue.labels.map(\.name), candidates: candidates,
-                                         policy: labelPolicy, humans: humans, groomerOwned: owned)
-        record.plan = decision.plan
-        record.notes = decision.notes
+    /// Part three: the plan written to GitHub, unless it is empty or a dry run. Just before
+    /// writing the issue is read again and planned against what is there now: a human may have
+    /// changed its labels meanwhile. Each write first checks the run still holds its lock.
+    private func apply(_ decision: LabelPolicy.Decision, inputs: GroomInputs, request: GroomRequest, policy: Policy, dryRun: Bool,
+                       lockHeld: @Sendable () -> Bool) async throws -> GroomResult {
+        var trace = GroomTrace(fingerprint: inputs.fingerprint, triage: inputs.triage, plan: decision.plan, notes: decision.notes)
         if decision.plan.isEmpty {
-            record.outcome = .noChange
-            return .done
+            return .planned(trace, plan: decision.plan, notes: decision.notes, outcome: .noChange, reason: nil)
         }
         guard !dryRun, let github else {
-            record.outcome = .dryRun
-            record.reason = github == nil ? "dry run: no GitHub credentials, so nothing is written"
+            let reason = github == nil ? "dry run: no GitHub credentials, so nothing is written"
                 : policy.dryRun ? "dry run: the policy's mode is dry_run (mode: suggest or write sends it)" : "dry run requested: nothing written"
-            return .done
+            return .planned(trace, plan: decision.plan, notes: decision.notes, outcome: .dryRun, reason: reason)
         }
-
-        // Re-read just before writing and plan against what is there now: a human may have changed the labels meanwhile.
-        guard lockHeld() else { throw RunInterrupted.lockLost }
-        let fresh = try await github.issue(key, installation: request.installationID)
-        humans = try await humanHistory(key, proposals: result.proposals, installation: request.installationID)
-        let final = GroomPlanner.plan(triage: result, current: fresh.labels.map(\.name), candidates: candidates,
-                                      policy: labelPolicy, humans: humans, groomerOwned: owned).plan
+        let key = request.key, installation = request.installationID, result = inputs.triage
         var written = LabelPlan()
-        defer { record.written = written }
-        let suggesting = policy.mode == .suggest
-        if !final.add.isEmpty {
+        do {
             guard lockHeld() else { throw RunInterrupted.lockLost }
-            let additions = final.add.map { name in
-                let proposal = result.proposals.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
-                return LabelAddition(name: name, rationale: proposal.map { Self.rationale($0, source: result.source) },
-                                     confidence: proposal.map { LabelAddition.confidence($0.confidence) }, suggest: suggesting)
+            let fresh = try await github.issue(key, installation: installation)
+            let humans = try await humanHistory(key, proposals: result.proposals, installation: installation)
+            let final = GroomPlanner.plan(triage: result, current: fresh.labels.map(\.name), candidates: inputs.candidates,
+                                          policy: LabelPolicy(policy), humans: humans, groomerOwned: inputs.owned).plan
+            var notes = decision.notes
+            let suggesting = policy.mode == .suggest
+            if !final.add.isEmpty {
+                guard lockHeld() else { throw RunInterrupted.lockLost }
+                let additions = final.add.map { name in
+                    let proposal = result.proposals.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+                    return LabelAddition(name: name, rationale: proposal.map { Self.rationale($0, source: result.source) },
+                                         confidence: proposal.map { LabelAddition.confidence($0.confidence) }, suggest: suggesting)
+                }
+                do {
+                    try await github.addLabels(additions, to: key, installation: installation)
+                } catch GitHubError.unprocessable(let message) where suggesting {
+                    // Suggest mode never falls back to writing.
+                    let reason = "GitHub refused the label suggestions (\(message)); suggest mode never writes instead, so nothing was written"
+                    trace.written = written
+                    return .planned(trace, plan: final, notes: notes, outcome: .dryRun, reason: reason)
+                }
+                written.add = final.add
+                // A suggestion is not on the issue until a human accepts it: it is not groomer's label.
+                if !suggesting { try await store.recordGroomerLabels(key, added: final.add, removed: [], now: clock.now()) }
             }
-            do {
-                try await github.addLabels(additions, to: key, installation: request.installationID)
-            } catch GitHubError.unprocessable(let message) where suggesting {
-                // Suggest mode never falls back to writing.
-                record.plan = final
-                record.outcome = .dryRun
-                record.reason = "GitHub refused the label suggestions (\(message)); suggest mode never writes instead, so nothing was written"
-                return .done
+            if suggesting {
+                notes.merge(final.remove.map { ($0, "not removed: suggest mode only suggests additions") }) { first, _ in first }
+                trace.written = written
+                return .applied(trace, plan: final, notes: notes, outcome: written.add.isEmpty ? .noChange : .suggested)
             }
-            written.add = final.add
-            // A suggestion is not on the issue until a human accepts it: it is not groomer's label.
-            if !suggesting { try await store.recordGroomerLabels(key, added: final.add, removed: [], now: clock.now()) }
-        }
-        if suggesting {
-            if !final.remove.isEmpty {
-                record.notes.merge(final.remove.map { ($0, "not removed: suggest mode only suggests additions") }) { first, _ in first }
+            for label in final.remove {
+                guard lockHeld() else { throw RunInterrupted.lockLost }
+                try await github.removeLabel(label, from: key, installation: installation)
+                written.remove.append(label)
+                try await store.recordGroomerLabels(key, added: [], removed: [label], now: clock.now())
             }
-            record.plan = final
-            record.outcome = written.add.isEmpty ? .noChange : .suggested
-            return .done
+            trace.written = written
+            return .applied(trace, plan: final, notes: notes, outcome: final.isEmpty ? .noChange : .applied)
+        } catch {
+            trace.written = written
+            throw GroomFailure(error: error, trace: trace)
         }
-        for label in final.remove {
-            guard lockHeld() else { throw RunInterrupted.lockLost }
-            try await github.removeLabel(label, from: key, installation: request.installationID)
-            written.remove.append(label)
-            try await store.recordGroomerLabels(key, added: [], removed: [label], now: clock.now())
+    }
+
+    /// Part four: the audit record of a groom and what its request becomes, in one place.
+    private func record(_ result: GroomResult, request: GroomRequest, runID: Int64?, dryRun: Bool,
+                        started: ContinuousClock.Instant) -> (GroomRecord, RequestCompletion) {
+        var record = GroomRecord(key: request.key, runID: runID, requestVersion: request.version, outcome: .failed,
+                                 dryRun: dryRun, forced: request.forced, durationMilliseconds: 0, createdAt: clock.now())
+        var completion = RequestCompletion.done
+        func take(_ trace: GroomTrace) {
+            (record.fingerprint, record.triage, record.written) = (trace.fingerprint, trace.triage, trace.written)
+            (record.plan, record.notes) = (trace.plan, trace.notes)
         }
-        record.plan = final
-        record.outcome = final.isEmpty ? .noChange : .applied
-        return .done
+        switch result {
+        case .skipped(let reason):
+            record.outcome = .skipped
+            record.skip = reason
+            record.reason = reason.description
+        case .unchanged(let fingerprint):
+            record.outcome = .unchanged
+            record.fingerprint = fingerprint
+            record.reason = "content unchanged since the last groom"
+        case .planned(let trace, let plan, let notes, let outcome, let reason):
+            take(trace)
+            (record.plan, record.notes, record.outcome, record.reason) = (plan, notes, outcome, reason)
+        case .applied(let trace, let plan, let notes, let outcome):
+            take(trace)
+            (record.plan, record.notes, record.outcome) = (plan, notes, outcome)
+        case .failed(let error, let trace):
+            take(trace)
+            record.outcome = .failed
+            record.reason = "\(error)"
+            completion = failure(error, attempts: request.attempts)
+        }
+        record.durationMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+        return (record, completion)
     }
 
     /// Why a label is proposed, as GitHub shows it beside the label: the triage's reason without
@@ -198,21 +277,26 @@ public struct IssueGroomer: Sendable {
         return String("groomer (\(who), \(Int((proposal.confidence * 100).rounded()))%): \(text)".prefix(280))
     }
 
-    /// The live issue, or offline the delivery's copy of it.
-    private func readIssue(_ request: GroomRequest) async throws -> GitHubIssue {
+    /// The live issue, or offline the delivery's copy of it; or why there is none to groom.
+    private enum IssueRead {
+        case issue(GitHubIssue)
+        case skip(GroomPlanner.SkipReason)
+    }
+
+    private func readIssue(_ request: GroomRequest) async throws -> IssueRead {
         guard let github else {
-            guard let snapshot = request.snapshot else { throw Skip(reason: .noCopyOffline) }
-            return GitHubIssue(number: request.key.number, title: snapshot.title, body: snapshot.body, state: snapshot.state,
-                               locked: snapshot.locked, labels: snapshot.labels, author: snapshot.author)
+            guard let snapshot = request.snapshot else { return .skip(.noCopyOffline) }
+            return .issue(GitHubIssue(number: request.key.number, title: snapshot.title, body: snapshot.body, state: snapshot.state,
+                                        locked: snapshot.locked, labels: snapshot.labels, author: snapshot.author))
         }
         do {
-            return try await github.issue(request.key, installation: request.installationID)
+            return .issue(try await github.issue(request.key, installation: request.installationID))
         } catch GitHubError.moved {
-            throw Skip(reason: .transferred)
+            return .skip(.transferred)
         } catch GitHubError.gone {
-            throw Skip(reason: .deleted)
+            return .skip(.deleted)
         } catch GitHubError.notFound {
-            throw Skip(reason: .notFound)
+            return .skip(.notFound)
         }
     }
 

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Group commit for SQLite ingests: deliveries queue here while the store's thread is busy, and
-/// the next job on that thread commits all of them in one transaction.
+/// Group commit for ingests: deliveries queue here while the store is busy, and the next job
+/// commits all of them in one transaction (SQLite: on the store's thread; PostgreSQL: one
+/// pipeline on one pooled connection).
 ///
 /// With concurrent deliveries the commit cost (the WAL append, and with `synchronous=FULL` the
 /// fsync) is paid once per batch instead of once per delivery. Each delivery is acknowledged only
@@ -44,52 +45,16 @@ final class IngestBatch: Sendable {
     /// How many ingests wait for a commit.
     var count: Int { queue.withLock { $0.count } }
 
-    /// Commits what is queued, in batches; runs on the store's thread.
-    func commitQueued(on db: SQLiteConnection) {
+    /// Hands what is queued to `commit`, in batches of at most `limit`, until the queue is empty.
+    func drain(limit: Int = IngestBatch.maximumBatch, _ commit: ([Pending]) -> Void) {
         while true {
             let batch: [Pending] = queue.withLock { queue in
-                let batch = Array(queue.prefix(Self.maximumBatch))
+                let batch = Array(queue.prefix(limit))
                 queue.removeFirst(batch.count)
                 return batch
             }
             guard !batch.isEmpty else { return }
-            commit(batch, on: db)
+            commit(batch)
         }
-    }
-
-    private func commit(_ batch: [Pending], on db: SQLiteConnection) {
-        do {
-            try db.query(db.beginStatement, [])
-        } catch {
-            // The write lock could not be had (another process held it past the busy timeout).
-            for pending in batch { pending.continuation.resume(throwing: error) }
-            return
-        }
-        var results: [IngestResult] = []
-        results.reserveCapacity(batch.count)
-        for pending in batch {
-            do {
-                results.append(try IngestStatements.sqlite.ingestOne(pending.delivery, effect: pending.effect, coalescing: pending.coalescing,
-                                                                     snapshotJSON: pending.snapshotJSON, on: db))
-            } catch {
-                if db.isInTransaction { try? db.execute("ROLLBACK") }
-                guard batch.count > 1 else {
-                    pending.continuation.resume(throwing: error)
-                    return
-                }
-                // Whether the fault was this delivery's or the disk's, each now stands alone.
-                for pending in batch { commit([pending], on: db) }
-                return
-            }
-        }
-        do {
-            try db.query("COMMIT", [])
-        } catch {
-            // Nothing of this batch is committed: every delivery in it fails (the receiver answers 503).
-            if db.isInTransaction { try? db.execute("ROLLBACK") }
-            for pending in batch { pending.continuation.resume(throwing: error) }
-            return
-        }
-        for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
     }
 }
