@@ -49,63 +49,6 @@ final class PostgresConnection: SQLConnection {
     func query(_ sql: String, _ parameters: [SQLValue] = []) throws(StoreError) -> (rows: [SQLRow], changes: Int) {
         try ensureConnected()
         guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
-        let name = try preparedName(sql, parameterCount: parameters.count, handle)
-        let result = Self.withParameters(parameters) { count, values in PQexecPrepared(handle, name, count, values, nil, nil, 0) }
-        defer { PQclear(result) }
-        try check(result, handle)
-        return Self.read(result)
-    }
-
-    /// Runs `statements` as one pipeline (libpq's pipeline mode): sent together and answered
-    /// together, one round trip, in one implicit transaction that commits at the pipeline's sync.
-    /// If any statement fails, the server rolls back all of them, and this throws.
-    func pipeline(_ statements: [(sql: String, parameters: [SQLValue])]) throws(StoreError) -> [(rows: [SQLRow], changes: Int)] {
-        try ensureConnected()
-        guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
-        // Prepared before the pipeline starts: PQprepare waits for its answer.
-        let names = try statements.map { statement throws(StoreError) in
-            try preparedName(statement.sql, parameterCount: statement.parameters.count, handle)
-        }
-        guard PQenterPipelineMode(handle) == 1 else { throw StoreError(.unavailable, "PostgreSQL: cannot enter pipeline mode") }
-        defer { PQexitPipelineMode(handle) }
-        for (statement, name) in zip(statements, names) {
-            let sent = Self.withParameters(statement.parameters) { count, values in
-                PQsendQueryPrepared(handle, name, count, values, nil, nil, 0)
-            }
-            guard sent == 1 else {
-                throw StoreError(.unavailable, "PostgreSQL: \(Self.message(PQerrorMessage(handle)))")
-            }
-        }
-        guard PQpipelineSync(handle) == 1 else { throw StoreError(.unavailable, "PostgreSQL: \(Self.message(PQerrorMessage(handle)))") }
-        var results: [(rows: [SQLRow], changes: Int)] = []
-        var failure: StoreError?
-        for _ in statements {
-            let result = PQgetResult(handle)
-            defer { PQclear(result) }
-            if failure == nil {
-                do throws(StoreError) {
-                    try check(result, handle)
-                    results.append(Self.read(result))
-                } catch {
-                    failure = error
-                }
-            }
-            // Each statement's results end with a null.
-            while let extra = PQgetResult(handle) { PQclear(extra) }
-        }
-        // The sync's own result closes the pipeline.
-        while let result = PQgetResult(handle) {
-            let status = PQresultStatus(result)
-            PQclear(result)
-            if status == PGRES_PIPELINE_SYNC { break }
-        }
-        if let failure { throw failure }
-        return results
-    }
-
-    /// The parameters as libpq's C strings (text format), for the length of `body`.
-    private static func withParameters<T>(_ parameters: [SQLValue],
-                                          _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
         let texts: [String?] = parameters.map { value in
             switch value {
             case .null: return nil
@@ -116,15 +59,14 @@ final class PostgresConnection: SQLConnection {
         }
         var cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { for pointer in cStrings { free(pointer) } }
-        return cStrings.withUnsafeMutableBufferPointer { buffer in
+        let name = try preparedName(sql, parameterCount: texts.count, handle)
+        let result: OpaquePointer? = cStrings.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { values in
-                body(Int32(texts.count), texts.isEmpty ? nil : UnsafePointer(values))
+                PQexecPrepared(handle, name, Int32(texts.count), texts.isEmpty ? nil : values, nil, nil, 0)
             }
         }
-    }
-
-    /// A result's rows (every value as text) and the count of rows it changed.
-    private static func read(_ result: OpaquePointer?) -> (rows: [SQLRow], changes: Int) {
+        defer { PQclear(result) }
+        try check(result, handle)
         var rows: [SQLRow] = []
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
@@ -133,11 +75,16 @@ final class PostgresConnection: SQLConnection {
             var values: [SQLValue] = []
             values.reserveCapacity(Int(columnCount))
             for column in 0..<columnCount {
-                values.append(PQgetisnull(result, row, column) == 1 ? .null : .text(String(cString: PQgetvalue(result, row, column))))
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(.null)
+                } else {
+                    values.append(.text(String(cString: PQgetvalue(result, row, column))))
+                }
             }
             rows.append(SQLRow(values: values))
         }
-        return (rows, Int(String(cString: PQcmdTuples(result))) ?? 0)
+        let changes = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return (rows, changes)
     }
 
     /// The name `sql` is prepared under on this connection, preparing it on first use.

@@ -1,8 +1,7 @@
 import Synchronization
 
-/// Group commit for ingests: deliveries queue here while the store is busy, and the next job
-/// commits all of them in one transaction (SQLite: on the store's thread; PostgreSQL: one
-/// pipeline on one pooled connection).
+/// Group commit for SQLite ingests: deliveries queue here while the store's thread is busy, and
+/// the next job on that thread commits all of them in one transaction (`commitQueued`).
 ///
 /// With concurrent deliveries the commit cost (the WAL append, and with `synchronous=FULL` the
 /// fsync) is paid once per batch instead of once per delivery. Each delivery is acknowledged only
