@@ -13,15 +13,19 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the service: receive GitHub webhooks and groom issues.",
         discussion: """
             Environment (a flag of the same meaning wins):
-              GROOMER_WEBHOOK_SECRET      the hook's secret (required; several, comma-separated, while rotating)
-              GROOMER_DATABASE_URL        sqlite:PATH (default sqlite:groomer.sqlite) or postgres://…
-              GROOMER_CONFIG              the YAML policy file (default: built in, dry run)
+              GROOMER_WEBHOOK_SECRET      the hook's secret (required; several,
+                                          comma-separated, while rotating)
+              GROOMER_DATABASE_URL        sqlite:PATH (default sqlite:groomer.sqlite)
+                                          or postgres://…
+              GROOMER_CONFIG              the YAML policy file (default: built in)
               GROOMER_HOST, GROOMER_PORT  where to listen (default 127.0.0.1:8080)
-              GROOMER_GITHUB_TOKEN        a token; or GROOMER_GITHUB_APP_ID and GROOMER_GITHUB_APP_PRIVATE_KEY_PATH
-              GROOMER_BOT_LOGIN           groomer's own login (default: asked of GitHub at start)
-              GROOMER_ADMIN_TOKEN         enables /api (bearer token); without it /api answers 404
-              GROOMER_LLM_URL, GROOMER_LLM_MODEL, GROOMER_LLM_API_KEY, GROOMER_LLM_TEMPERATURE
-                                          an OpenAI-compatible LLM (optional)
+              GROOMER_GITHUB_TOKEN        a token; or GROOMER_GITHUB_APP_ID and
+                                          GROOMER_GITHUB_APP_PRIVATE_KEY_PATH
+              GROOMER_BOT_LOGIN           groomer's own login (default: asked of
+                                          GitHub at start)
+              GROOMER_ADMIN_TOKEN         enables /api and /ui; without it, 404
+              GROOMER_LLM_URL, GROOMER_LLM_MODEL, GROOMER_LLM_API_KEY,
+              GROOMER_LLM_TEMPERATURE     an OpenAI-compatible LLM (optional)
               GROOMER_TRIAGE              learned, rules, llm or cascade
               GROOMER_LOG_LEVEL, GROOMER_LOG_FORMAT=json
             Without GitHub credentials nothing is read from or written to GitHub: issues are groomed \
