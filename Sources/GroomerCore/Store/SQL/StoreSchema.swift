@@ -130,6 +130,10 @@ enum StoreSchema {
             swept_at {int} NOT NULL
         );
         """),
+        (5, """
+        CREATE INDEX label_decisions_by_time ON label_decisions (decided_at);
+        CREATE INDEX groom_results_by_time ON groom_results (created_at);
+        """),
     ]
 
     static var currentVersion: Int { migrations.last?.version ?? 0 }
