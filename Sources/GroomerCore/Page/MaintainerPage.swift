@@ -152,9 +152,7 @@ public struct MaintainerPage: Sendable {
     // MARK: HTTP pieces
 
     static func html(_ status: HTTPResponse.Status, template: String, _ view: [String: Any]) throws -> Response {
-        guard let text = PageTemplates.library.render(view, withTemplate: template) else {
-            throw APIError(status: .internalServerError, reason: "page template \(template) is missing")
-        }
+        let text = try PageTemplates.render(view, template: template)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                                                   .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
                                                   .init("X-Content-Type-Options")!: "nosniff"],

@@ -4,15 +4,28 @@ import Mustache
 /// is HTML-escaped: what an issue's author wrote is shown as text. The one `{{{chart}}}` is SVG
 /// groomer draws from numbers and escaped labels.
 enum PageTemplates {
-    static let library: MustacheLibrary = {
+    /// The templates parsed once; a template that does not parse (a bug every page test
+    /// catches) makes the page answer 500 with its error instead of stopping the process.
+    static let library: Result<MustacheLibrary, any Error> = Result {
         var library = MustacheLibrary()
-        // The templates are constants of this file: a parse error is a bug caught by every page test.
-        try! library.register(layout, named: "layout")
-        try! library.register(login, named: "login")
-        try! library.register(page, named: "page")
-        try! library.register(message, named: "message")
+        for (name, text) in [("layout", layout), ("login", login), ("page", page), ("message", message)] {
+            try library.register(text, named: name)
+        }
         return library
-    }()
+    }
+
+    /// `view` rendered with the template `name`.
+    static func render(_ view: [String: Any], template name: String) throws(APIError) -> String {
+        let library: MustacheLibrary
+        switch self.library {
+        case .success(let parsed): library = parsed
+        case .failure(let error): throw APIError(status: .internalServerError, reason: "page templates do not parse: \(error)")
+        }
+        guard let text = library.render(view, withTemplate: name) else {
+            throw APIError(status: .internalServerError, reason: "page template \(name) is missing")
+        }
+        return text
+    }
 
     static let style = """
         body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 48px;color:#1f2328;background:#fff}

@@ -100,9 +100,9 @@ enum PageView {
     static func livePrecision(_ review: any ReviewStore, repository: String?, now: Date) async throws -> LivePrecision {
         let since = now.addingTimeInterval(-precisionWindow)
         let mine = { (key: IssueKey) in repository == nil || key.repository.caseInsensitiveCompare(repository!) == .orderedSame }
-        async let grooms = review.recentGrooms(repository: repository, outcome: nil, limit: 10_000)
+        async let grooms = review.grooms(since: since, repository: repository, limit: 10_000)
         async let decided = review.labelDecisions(since: since, limit: 50_000)
-        let records = try await grooms.map(\.record).filter { $0.createdAt >= since }
+        let records = try await grooms
         var proposed: [IssueKey: Set<String>] = [:]
         var writes: [LabelWrite] = []
         var groomedAt: [Date] = []

@@ -6,8 +6,9 @@ public protocol ReviewStore: Sendable {
     /// Groom records with the issue's title as groomer last had it, newest first; `repository`
     /// and `outcome` filter when given.
     func recentGrooms(repository: String?, outcome: GroomRecord.Outcome?, limit: Int) async throws -> [ReviewedGroom]
-    /// Groom records that wrote labels, created at or after `since`, oldest first.
-    func writingGrooms(since: Date, limit: Int) async throws -> [GroomRecord]
+    /// Groom records created at or after `since`, oldest first, of `repository` when given
+    /// (without the issues' titles: live precision reads many of them).
+    func grooms(since: Date, repository: String?, limit: Int) async throws -> [GroomRecord]
     /// Human label decisions at or after `since`, oldest first.
     func labelDecisions(since: Date, limit: Int) async throws -> [LabelDecision]
     /// Requests that are waiting (pending) or were given up (failed), the due soonest first.
@@ -41,11 +42,11 @@ struct SQLReviewStore: ReviewStore {
         }
     }
 
-    func writingGrooms(since: Date, limit: Int) async throws -> [GroomRecord] {
+    func grooms(since: Date, repository: String?, limit: Int) async throws -> [GroomRecord] {
         try await connection { db in
             try db.query("""
-                SELECT record FROM groom_results WHERE outcome = 'applied' AND created_at >= $1 ORDER BY id LIMIT $2
-                """, [.integer(since.epochMilliseconds), .integer(Int64(limit))]).rows.compactMap(StoreRows.groomRecord)
+                SELECT record FROM groom_results WHERE created_at >= $1 AND ($2 = '' OR repository = $2) ORDER BY id LIMIT $3
+                """, [.integer(since.epochMilliseconds), .text(repository ?? ""), .integer(Int64(limit))]).rows.compactMap(StoreRows.groomRecord)
         }
     }
 

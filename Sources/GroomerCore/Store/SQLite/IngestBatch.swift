@@ -44,11 +44,11 @@ final class IngestBatch: Sendable {
     /// How many ingests wait for a commit.
     var count: Int { queue.withLock { $0.count } }
 
-    /// Hands what is queued to `commit`, in batches of at most `limit`, until the queue is empty.
-    func drain(limit: Int = IngestBatch.maximumBatch, _ commit: ([Pending]) -> Void) {
+    /// Hands what is queued to `commit`, in batches of at most `maximumBatch`, until the queue is empty.
+    func drain(_ commit: ([Pending]) -> Void) {
         while true {
             let batch: [Pending] = queue.withLock { queue in
-                let batch = Array(queue.prefix(limit))
+                let batch = Array(queue.prefix(Self.maximumBatch))
                 queue.removeFirst(batch.count)
                 return batch
             }
