@@ -48,7 +48,11 @@ struct Groom: AsyncParsableCommand {
             for record in mine { print(CLI.render(record)) }
             await store.close()
             // A failed groom is a failed command: 1, with the reason already printed.
-            if mine.isEmpty || mine.contains(where: { $0.outcome == .failed }) { throw ExitCode.failure }
+            if mine.isEmpty {
+                FileHandle.standardError.write(Data("Error: the run did not reach \(key); its request stays queued in \(settings.store)\n".utf8))
+                throw ExitCode.failure
+            }
+            if mine.contains(where: { $0.outcome == .failed }) { throw ExitCode.failure }
         }
     }
 

@@ -85,6 +85,28 @@ import Testing
         }
     }
 
+    /// Two `groomer groom` processes started together: the second's request must not move the
+    /// first's past the instant its run read the clock, or that run finds nothing due.
+    @Test(arguments: Backend.all) func aSecondForcedRequestNeverPostponesOneAlreadyDue(_ backend: Backend) async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await backend.makeStore(in: directory)
+        let key = IssueKey(repository: "Codertocat/Hello-World", number: 3)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try await store.enqueueForced(key, installationID: nil, now: t0)
+        let second = try await store.enqueueForced(key, installationID: nil, now: t0 + 1)
+        #expect(second.dueAt == t0)
+        #expect(second.version == 2)
+        #expect(try await store.dueRequests(now: t0, limit: 10).map(\.key) == [key])
+
+        let claimed = try await store.dueRequests(now: t0, limit: 10)[0]
+        try await store.completeRequest(key, version: claimed.version, completion: .done, claimedAt: t0,
+                                        coalescing: CoalescingPolicy(), now: t0)
+        let again = try await store.enqueueForced(key, installationID: nil, now: t0 + 60)
+        #expect(again.dueAt == t0 + 60, "a request groomed already is due when asked for again")
+        await store.close()
+    }
+
     @Test func dueTimeIsTheEarlierOfQuietAfterLastAndMaxWaitAfterFirst() {
         let policy = CoalescingPolicy(quiet: 15, maxWait: 120)
         let t0 = Date(timeIntervalSince1970: 1_000)

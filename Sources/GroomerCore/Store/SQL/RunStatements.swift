@@ -107,6 +107,9 @@ extension SQLBackedStore {
     }
 
     public func enqueueForced(_ key: IssueKey, installationID: Int64?, now: Date) async throws -> GroomRequest {
+        let least = sql.dialect.least
+        // A pending request already due stays due: a second forced groom (another process, the
+        // page) never moves it past a run that has already read the clock to pick what is due.
         let row = try await query({ p in
             let at = p.time(now)
             return """
@@ -116,7 +119,8 @@ extension SQLBackedStore {
                         1, 1, 1, 0, \(p.bind(.optional(installationID)))\(sql.dialect.bigintCast), \(at))
                 ON CONFLICT (repository, issue_number) DO UPDATE SET
                     first_event_at = CASE WHEN r.status = 'pending' THEN r.first_event_at ELSE excluded.first_event_at END,
-                    last_event_at = excluded.last_event_at, due_at = excluded.due_at,
+                    last_event_at = excluded.last_event_at,
+                    due_at = CASE WHEN r.status = 'pending' THEN \(least)(r.due_at, excluded.due_at) ELSE excluded.due_at END,
                     events = CASE WHEN r.status = 'pending' THEN r.events + 1 ELSE 1 END,
                     attempts = 0, last_error = NULL, forced = 1, status = 'pending', version = r.version + 1,
                     installation_id = COALESCE(excluded.installation_id, r.installation_id), updated_at = excluded.updated_at
