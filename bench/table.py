@@ -1,42 +1,10 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's results (JSON lines) as a Markdown table: figure, ceiling, ratio, target."""
-import json
 import sys
 
-rows = {}
-windows = {}
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if line:
-        item = json.loads(line)
-        name, _, window = item["name"].partition("#")
-        if window:
-            windows.setdefault(name, []).append(item)
-        else:
-            rows[name] = item
+from results import load
 
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-
-
-# Fixed-rate figures measured in several windows ("NAME#1", "NAME#2", …): the median of each
-# latency, the mean rate, counts summed, and the p99 of every window for its range.
-for name, items in windows.items():
-    rows[name] = {
-        "name": name, "windows": len(items),
-        "rps": sum(i["rps"] for i in items) / len(items),
-        "p50": median([i["p50"] for i in items]), "p99": median([i["p99"] for i in items]),
-        "p99s": [i["p99"] for i in items],
-        **{key: sum(i[key] for i in items) for key in ("non2xx", "errors", "requests", "new", "duplicates") if key in items[0]},
-    }
-
-
-def ratio(a, b):
-    return f"{a / b:.2f}" if b else "–"
-
+rows = load(sys.argv[1])
 
 out = [("Figure", "groomer", "Ceiling (same run)", "Ratio", "Target"), ("---", "---:", "---", "---:", "---")]
 

@@ -5,11 +5,24 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac|map|store|intake|learn]`.
+/// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac|map|store|intake|learn]`;
+/// and the growth benchmark's steps (`fill`, `prune`, `learn-growth`, see `Growth.swift`).
 @main
 struct GroomerBench {
     static func main() async throws {
         let what = CommandLine.arguments.dropFirst().first ?? "all"
+        let rest = Array(CommandLine.arguments.dropFirst(2))
+        do {
+            switch what {
+            case "fill": return try await fill(rest)
+            case "prune": return try await prune(rest)
+            case "learn-growth": return try learnGrowth(rest)
+            default: break
+            }
+        } catch let usage as BenchUsage {
+            FileHandle.standardError.write(Data("\(usage)\n".utf8))
+            exit(64)
+        }
         if what == "transport" || what == "all" { try await transport() }
         if what == "hmac" || what == "all" { try hmac() }
         if what == "map" || what == "all" { try map() }
@@ -22,9 +35,7 @@ struct GroomerBench {
     /// the checkout, else the fixture): training every repository's model, one prediction, the
     /// model's size; beside featurising alone, the floor of both.
     static func learn(_ path: String?) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shared = root.deletingLastPathComponent().appendingPathComponent("shared/eval/nlbse24-train.csv").path
-        let file = path ?? (FileManager.default.fileExists(atPath: shared) ? shared : root.appendingPathComponent("fixtures/eval/nlbse24-react-vscode.csv").path)
+        let file = corpusPath(path)
         let issues = try Corpus.parse(Data(contentsOf: URL(fileURLWithPath: file)), source: file)
         let evaluation = Evaluation(train: issues, test: [], configuration: GroomerConfiguration(), labelMap: ["feature": "enhancement"])
         let featuring = ContinuousClock.now

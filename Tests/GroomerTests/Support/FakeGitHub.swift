@@ -63,6 +63,11 @@ final class FakeGitHub: Sendable {
         var redeliveries: [String: [Int]] = [:]
         var login = "groomer-bot"
         var appSlug = "groomer-app"
+        /// GitHub's secondary limit on content creation: a write sooner than this after the
+        /// previous one is refused with 403 and `retry-after`, as GitHub documents.
+        var writeSpacing: Duration?
+        var lastWriteAt: ContinuousClock.Instant?
+        var secondaryLimitRefusals = 0
     }
 
     let state = Mutex(State())
@@ -153,6 +158,13 @@ final class FakeGitHub: Sendable {
     /// From now on every `every`-th request gets `fault`.
     func failEvery(_ every: Int, with fault: Fault) { state.withLock { $0.periodicFaults.append((every, fault)) } }
 
+    /// Refuses a write that arrives sooner than `spacing` after the previous write.
+    func enforceWriteSpacing(_ spacing: Duration) { state.withLock { $0.writeSpacing = spacing } }
+    var secondaryLimitRefusals: Int { state.withLock { $0.secondaryLimitRefusals } }
+
+    /// Drops the request log (a long scenario would otherwise measure the fake's memory).
+    func forgetRequests() { state.withLock { $0.requests.removeAll(keepingCapacity: false) } }
+
     func setRateLimit(remaining: Int, reset: Int) {
         state.withLock {
             $0.rateRemaining = remaining
@@ -182,6 +194,13 @@ final class FakeGitHub: Sendable {
         let path = recorded.path
         let fault = state.withLock { state -> Fault? in
             state.requests.append(recorded)
+            if method != "GET", let spacing = state.writeSpacing {
+                defer { state.lastWriteAt = recorded.at }
+                if let last = state.lastWriteAt, recorded.at - last < spacing {
+                    state.secondaryLimitRefusals += 1
+                    return .status(403, headers: [("retry-after", "1")], body: #"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#)
+                }
+            }
             if let periodic = state.periodicFaults.first(where: { state.requests.count % $0.every == 0 }) { return periodic.fault }
             guard let index = state.faults.firstIndex(where: { $0.remaining > 0 && $0.matches(method, path) }) else { return nil }
             state.faults[index].remaining -= 1
@@ -272,13 +291,24 @@ final class FakeGitHub: Sendable {
         return page(request, items: ordered.map { Self.issueJSON($0, repository: repository, labels: repo.labels) })
     }
 
+    private struct Found {
+        var labels: [Label]
+        var deleted: Bool
+        var moved: Bool
+    }
+
     private func issueRoute(_ request: RecordedRequest, repository: String, number: Int, rest: [String]) -> Response {
-        let (repo, issue) = state.withLock { ($0.repositories[repository], $0.repositories[repository]?.issues[number]) }
-        guard let repo else { return notFound() }
-        if repo.deleted.contains(number) {
+        // What this request needs of the repository, not the repository itself: a copy held while
+        // the issue is written back would make every write copy all of its issues.
+        let found = state.withLock { state -> Found? in
+            state.repositories[repository].map { Found(labels: $0.labels, deleted: $0.deleted.contains(number), moved: $0.moved.contains(number)) }
+        }
+        let issue = state.withLock { $0.repositories[repository]?.issues[number] }
+        guard let repo = found else { return notFound() }
+        if repo.deleted {
             return FakeServerRunner.json(.gone, .object(["message": .string("This issue was deleted")]), headers: rateHeaders(consume: true))
         }
-        if repo.moved.contains(number) {
+        if repo.moved {
             var headers = rateHeaders(consume: true)
             headers[.location] = "\(baseURL)/repositories/42/issues/\(number)"
             return FakeServerRunner.json(.movedPermanently, .object(["message": .string("Moved Permanently")]), headers: headers)

@@ -25,6 +25,7 @@ final class FakeLLM: Sendable {
         var script: [Answer] = []
         var fallback: Answer = .content(#"{"labels":[],"summary":"nothing fits"}"#)
         var requests: [RecordedRequest] = []
+        var forgotten = 0
         /// Every `every`-th request gets `answer` instead, whatever the script says.
         var periodicFault: (every: Int, answer: Answer)?
         /// The requests that were answered with a completion.
@@ -37,7 +38,15 @@ final class FakeLLM: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(state.withLock { $0.port })/v1" }
     var requests: [RecordedRequest] { state.withLock { $0.requests } }
-    var callCount: Int { requests.count }
+    var callCount: Int { state.withLock { $0.requests.count + $0.forgotten } }
+
+    /// Drops the request log, keeping its count (a long scenario would otherwise measure the fake's memory).
+    func forgetRequests() {
+        state.withLock {
+            $0.forgotten += $0.requests.count
+            $0.requests.removeAll(keepingCapacity: false)
+        }
+    }
 
     /// The next answers, in order; after them, `fallback`.
     func script(_ answers: [Answer]) { state.withLock { $0.script += answers } }

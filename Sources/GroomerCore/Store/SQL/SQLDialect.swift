@@ -2,6 +2,9 @@ import Foundation
 
 /// What differs between the two SQL dialects the store speaks; everything else is one text.
 struct SQLDialect: Sendable {
+    /// Which of the two this is, where a figure can only be had the backend's own way.
+    enum Kind: Sendable { case sqlite, postgres }
+    let kind: Kind
     /// SQLite's `?NNN` or PostgreSQL's `$NNN`: both bind by number, whatever the order of use.
     let placeholderPrefix: String
     /// The schema's `{int}`: every integer column (times are epoch milliseconds).
@@ -20,10 +23,10 @@ struct SQLDialect: Sendable {
     /// data-modifying `WITH`), so a groom delivery costs one round trip.
     let recordsAndUpsertsInOneStatement: Bool
 
-    static let sqlite = SQLDialect(placeholderPrefix: "?", integerType: "INTEGER", serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
-                                   greatest: "MAX", least: "MIN", bigintCast: "", databaseClock: nil,
+    static let sqlite = SQLDialect(kind: .sqlite, placeholderPrefix: "?", integerType: "INTEGER",
+                                   serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT", greatest: "MAX", least: "MIN", bigintCast: "", databaseClock: nil,
                                    recordsAndUpsertsInOneStatement: false)
-    static let postgres = SQLDialect(placeholderPrefix: "$", integerType: "BIGINT", serialKey: "BIGSERIAL PRIMARY KEY",
+    static let postgres = SQLDialect(kind: .postgres, placeholderPrefix: "$", integerType: "BIGINT", serialKey: "BIGSERIAL PRIMARY KEY",
                                      greatest: "GREATEST", least: "LEAST", bigintCast: "::bigint",
                                      databaseClock: "(extract(epoch from clock_timestamp()) * 1000)::bigint",
                                      recordsAndUpsertsInOneStatement: true)

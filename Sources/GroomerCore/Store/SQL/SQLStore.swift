@@ -17,6 +17,9 @@ public protocol SQLBackedStore: GroomerStore {
     var sql: SQLStore { get }
 }
 
+/// Rows one statement of `pruneDeliveries` deletes.
+let pruneSlice = 5_000
+
 extension SQLBackedStore {
     public var models: any ModelStore { SQLModelStore(connection: sql.connection) }
     public var sweeps: any SweepStore { SQLSweepStore(connection: sql.connection) }
@@ -80,7 +83,18 @@ extension SQLBackedStore {
             """ }, { $0.rows.map { StoreRows.labelDecision($0, key: key) } })
     }
 
+    /// Deletes in slices of `pruneSlice` rows, each its own statement: a week of a busy hook is
+    /// hundreds of thousands of rows, and one statement would hold the write lock (SQLite's
+    /// only writer) for seconds while deliveries wait behind it.
     public func pruneDeliveries(receivedBefore cutoff: Date) async throws -> Int {
-        try await query({ p in "DELETE FROM deliveries WHERE received_at < \(p.time(cutoff))" }, { $0.changes })
+        var total = 0
+        while true {
+            let deleted = try await query({ p in """
+                DELETE FROM deliveries WHERE (hook_id, guid) IN (
+                    SELECT hook_id, guid FROM deliveries WHERE received_at < \(p.time(cutoff)) LIMIT \(pruneSlice))
+                """ }, { $0.changes })
+            total += deleted
+            if deleted < pruneSlice { return total }
+        }
     }
 }
