@@ -6,6 +6,7 @@ import Foundation
 /// database's clock.
 public final class PostgresStore: SQLBackedStore {
     private let pool: PostgresPool
+    private let groupCommit: PostgresGroupCommit
     private static let migrationLockKey = 7_346_218_001
 
     /// - Parameter url: `postgres://user:pass@host:port/db` (any libpq connection URI).
@@ -13,6 +14,7 @@ public final class PostgresStore: SQLBackedStore {
         var url = url
         if !url.contains("connect_timeout") { url += (url.contains("?") ? "&" : "?") + "connect_timeout=5" }
         pool = PostgresPool(url: url, size: poolSize)
+        groupCommit = PostgresGroupCommit(pool: pool, lanes: poolSize)
         _ = try await pool.withConnection { _ in true }  // fail at start on a bad URL or an unreachable server
     }
 
@@ -25,25 +27,10 @@ public final class PostgresStore: SQLBackedStore {
                  statements: .postgres, migrationLock: "SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))")
     }
 
-    /// A groom delivery's record and coalescing upsert are one statement, one round trip; any
-    /// other delivery's writes share a transaction.
+    /// Concurrent deliveries share a transaction, one per pooled connection at a time
+    /// (`PostgresGroupCommit`); a delivery alone is one statement.
     public func ingest(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy) async throws -> IngestResult {
-        let statements = IngestStatements.postgres
-        if case .groom(let key, let installationID, let snapshot) = effect, let combined = statements.recordAndUpsertRequest {
-            let parameters = IngestStatements.deliveryParameters(delivery)
-                + IngestStatements.upsertParameters(key, at: delivery.receivedAt.epochMilliseconds, coalescing: coalescing,
-                                                    installationID: installationID, snapshotJSON: snapshot?.storedJSON)
-            return try await withConnection { db in
-                // No row back: the delivery was already recorded, so nothing was upserted either.
-                guard let row = try db.query(combined, parameters).rows.first else { return .duplicate }
-                return .recorded(.queued, request: StoreRows.request(row))
-            }
-        }
-        return try await withConnection { db in
-            try db.transaction { () throws(StoreError) -> IngestResult in
-                try statements.ingestOne(delivery, effect: effect, coalescing: coalescing, snapshotJSON: nil, on: db)
-            }
-        }
+        try await groupCommit.ingest(delivery, effect: effect, coalescing: coalescing)
     }
 
     public func close() async {
