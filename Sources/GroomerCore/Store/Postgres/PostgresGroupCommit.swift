@@ -17,7 +17,7 @@ final class PostgresGroupCommit: Sendable {
     }
 
     /// At most this many deliveries share a transaction.
-    static let maximumBatch = 64
+    static let maximumBatch = 16
 
     private let pool: PostgresPool
     private let lanes: Int
