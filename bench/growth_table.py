@@ -52,7 +52,7 @@ if fill:
         f"{fill['bytes'] / max(1, fill['deliveries']):,.0f}", "", "")
 p = rows.get("prune")
 if p:
-    add(f"Retention: deliveries older than 7 days pruned, 5,000 a statement, s", "", f"{p['pruned']:,} in {p['seconds']:.1f}", "", "")
+    add(f"Retention: deliveries older than {p['days']:g} days pruned (5,000 a statement), in s", "", f"{p['pruned']:,} in {p['seconds']:.1f}", "", "")
     add("Retention: space freed for reuse (SQLite free list)", "", mib(p["free_after"]), ratio(p["free_after"], p["bytes_before"]), "")
     add("Retention: store size after as many newer deliveries as were pruned", mib(p["bytes_before"]), mib(p["bytes_after_refill"]),
         ratio(p["bytes_after_refill"], p["bytes_before"]), "≈ 1.00 (bounded)")

@@ -5,14 +5,17 @@ import Foundation
 /// history, pruning it, and the learned triage's cost against the size of the history. Each
 /// prints one JSON line for the growth table.
 extension GroomerBench {
-    /// `fill DATABASE_URL DELIVERIES ISSUES`: a migrated store holding that history.
+    /// `fill DATABASE_URL DELIVERIES ISSUES [DAYS]`: a migrated store holding that history, the
+    /// deliveries spread over the last DAYS days (default 30).
     static func fill(_ arguments: [String]) async throws {
-        guard arguments.count == 3, let deliveries = Int(arguments[1]), let issues = Int(arguments[2]) else {
-            throw BenchUsage("fill DATABASE_URL DELIVERIES ISSUES")
+        guard (3...4).contains(arguments.count), let deliveries = Int(arguments[1]), let issues = Int(arguments[2]),
+              let days = arguments.count == 4 ? Double(arguments[3]) : 30 else {
+            throw BenchUsage("fill DATABASE_URL DELIVERIES ISSUES [DAYS]")
         }
         let store = try await sqlStore(arguments[0])
         let started = ContinuousClock.now
-        try await store.fill(SyntheticHistory(deliveries: deliveries, issues: issues, repository: "Codertocat/Hello-World", end: Date()))
+        try await store.fill(SyntheticHistory(deliveries: deliveries, issues: issues, repository: "Codertocat/Hello-World",
+                                              span: days * 86_400, end: Date()))
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         let storage = try await store.storage()
         await store.close()
@@ -34,7 +37,7 @@ extension GroomerBench {
                                               span: days * 86_400, end: Date(), guidPrefix: "later"))
         let refilled = try await store.storage()
         await store.close()
-        try emit(["name": "prune", "pruned": pruned, "seconds": seconds, "bytes_before": before.bytes,
+        try emit(["name": "prune", "days": days, "pruned": pruned, "seconds": seconds, "bytes_before": before.bytes,
                   "bytes_after": after.bytes, "free_after": after.freeBytes as Any,
                   "bytes_after_refill": refilled.bytes, "free_after_refill": refilled.freeBytes as Any])
     }
