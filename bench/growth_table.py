@@ -73,10 +73,9 @@ q = rows.get("queue")
 if q:
     report = q["report"]
     runs = report["runs"]
-    tenth = max(1, len(runs) // 10)
-    head, tail = runs[:tenth], runs[-tenth:]
-    # The last run may be a short remainder: compare full runs.
+    # The last run may be a short remainder: compare full runs, the first tenth with the last.
     full = [r for r in runs if r["groomed"] == report["batch"]] or runs
+    tenth = max(1, len(full) // 10)
     head, tail = full[:tenth], full[-tenth:]
     per = lambda rs: sum(r["seconds"] for r in rs) * 1000 / sum(r["groomed"] for r in rs)
     label = (f"{report['queue']:,} due requests, runs of {report['batch']}, concurrency {report['concurrency']}, "

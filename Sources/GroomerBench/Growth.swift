@@ -20,7 +20,7 @@ extension GroomerBench {
         let storage = try await store.storage()
         await store.close()
         try emit(["name": "fill", "deliveries": deliveries, "issues": issues, "seconds": seconds,
-                  "bytes": storage.bytes, "free_bytes": storage.freeBytes as Any])
+                  "bytes": storage.bytes, "free_bytes": json(storage.freeBytes)])
     }
 
     /// `prune DATABASE_URL DAYS`: what the retention frees on a filled store, and whether the
@@ -38,8 +38,8 @@ extension GroomerBench {
         let refilled = try await store.storage()
         await store.close()
         try emit(["name": "prune", "days": days, "pruned": pruned, "seconds": seconds, "bytes_before": before.bytes,
-                  "bytes_after": after.bytes, "free_after": after.freeBytes as Any,
-                  "bytes_after_refill": refilled.bytes, "free_after_refill": refilled.freeBytes as Any])
+                  "bytes_after": after.bytes, "free_after": json(after.freeBytes),
+                  "bytes_after_refill": refilled.bytes, "free_after_refill": json(refilled.freeBytes)])
     }
 
     /// `learn-growth ISSUES [CORPUS]`: one repository's model trained on a history of ISSUES
@@ -93,8 +93,11 @@ extension GroomerBench {
         return (line?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
     }
 
+    /// An optional figure as JSON: the number, or null (PostgreSQL cannot say what is free).
+    static func json(_ value: Int64?) -> Any { value.map { $0 as Any } ?? NSNull() }
+
     static func emit(_ figures: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: figures.mapValues { $0 is NSNull ? NSNull() : $0 }, options: [.sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
 }

@@ -300,10 +300,10 @@ final class FakeGitHub: Sendable {
     private func issueRoute(_ request: RecordedRequest, repository: String, number: Int, rest: [String]) -> Response {
         // What this request needs of the repository, not the repository itself: a copy held while
         // the issue is written back would make every write copy all of its issues.
-        let found = state.withLock { state -> Found? in
-            state.repositories[repository].map { Found(labels: $0.labels, deleted: $0.deleted.contains(number), moved: $0.moved.contains(number)) }
+        let (found, issue) = state.withLock { state -> (Found?, Issue?) in
+            guard let repo = state.repositories[repository] else { return (nil, nil) }
+            return (Found(labels: repo.labels, deleted: repo.deleted.contains(number), moved: repo.moved.contains(number)), repo.issues[number])
         }
-        let issue = state.withLock { $0.repositories[repository]?.issues[number] }
         guard let repo = found else { return notFound() }
         if repo.deleted {
             return FakeServerRunner.json(.gone, .object(["message": .string("This issue was deleted")]), headers: rateHeaders(consume: true))
