@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "groomer", targets: ["groomer"]),
         .library(name: "GroomerDomain", targets: ["GroomerDomain"]),
         .library(name: "GroomerCore", targets: ["GroomerCore"]),
+        .library(name: "GroomerTesting", targets: ["GroomerTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -79,10 +80,24 @@ let package = Package(
             path: "Sources/GroomerBench",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The fakes the tests run against: GitHub and an OpenAI-compatible LLM as real HTTP
+        // servers on loopback, with scripted faults.
+        .target(
+            name: "GroomerTesting",
+            dependencies: [
+                "GroomerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "GroomerTests",
             dependencies: [
-                "GroomerDomain", "GroomerCore", "groomer",
+                "GroomerDomain", "GroomerCore", "GroomerTesting", "groomer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

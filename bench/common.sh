@@ -20,12 +20,13 @@ results="$work/results"
 : >"$results"
 python3 bench/load.py lua "$work/load.lua" "$secret" 200
 
-# Starts `groomer serve` on DATABASE_URL and waits until it answers /readyz; startup_ms is how
+# Starts the server (`groomer-bench serve`: the application `groomer serve` builds, with the
+# ceiling routes beside it) on DATABASE_URL and waits until it answers /readyz; startup_ms is how
 # long that took from the process's start.
 start_server() {  # DATABASE_URL
   local began; began=$(date +%s%N)
   GROOMER_WEBHOOK_SECRET=$secret GROOMER_DATABASE_URL="$1" GROOMER_LOG_LEVEL=warning \
-    "$bin/groomer" serve --ceiling-routes --port "$port" 2>>"$work/server.log" &
+    "$bin/groomer-bench" serve --port "$port" 2>>"$work/server.log" &
   server=$!
   for _ in $(seq 2000); do
     if curl -fs "$url/readyz" >/dev/null 2>&1; then startup_ms=$(( ($(date +%s%N) - began) / 1000000 )); return; fi

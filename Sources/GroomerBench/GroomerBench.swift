@@ -6,7 +6,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// Micro-benchmarks that print figures: `swift run -c release groomer-bench [transport|hmac|map|store|intake|learn]`;
-/// and the growth benchmark's steps (`fill`, `prune`, `learn-growth`, see `Growth.swift`).
+/// the growth benchmark's steps (`fill`, `prune`, `learn-growth`, see `Growth.swift`); and `serve`, the server with
+/// the ceiling routes the load benchmarks measure against (`CeilingRoutes.swift`).
 @main
 struct GroomerBench {
     static func main() async throws {
@@ -17,6 +18,7 @@ struct GroomerBench {
             case "fill": return try await fill(rest)
             case "prune": return try await prune(rest)
             case "learn-growth": return try learnGrowth(rest)
+            case "serve": return try await CeilingRoutes.serve(rest)
             default: break
             }
         } catch let usage as BenchUsage {

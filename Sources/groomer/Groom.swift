@@ -28,9 +28,9 @@ struct Groom: AsyncParsableCommand {
         let store = try await settings.store.open()
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let models = try await StoredModels.load(from: store.models)
-        let runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
-                                    models: models, logger: logger)
+        let dependencies = try await GroomerApplication.Dependencies.live(settings: settings, store: store, transport: transport,
+                                                                                 metrics: nil, logger: logger)
+        let runner = GroomerApplication.makeRunner(settings: settings, configuration: configuration, dependencies: dependencies)
         if runner.groomer.github == nil, try await store.groomRequest(key)?.snapshot == nil {
             await store.close()
             throw Self.usageError(named
@@ -38,7 +38,7 @@ struct Groom: AsyncParsableCommand {
                 : "no GitHub credentials (GROOMER_GITHUB_TOKEN or the App settings) to read \(key); or name a store holding a delivery for it with --database")
         }
         _ = try await store.enqueueForced(key, installationID: nil, now: Date())
-        switch try await runner.run(trigger: "groom") {
+        switch try await runner.run(trigger: .groom) {
         case .busy(let holder, let since):
             print("another run holds the lock (\(holder), since \(since.iso8601)); \(key) is queued, due now, for the next run")
             await store.close()

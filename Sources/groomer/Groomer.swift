@@ -66,19 +66,6 @@ enum CLI {
         return try ConfigurationFile.load(path: path)
     }
 
-    /// The run as every command assembles it: GitHub and the LLM when configured, the stored
-    /// models, else offline rules.
-    static func runner(settings: Settings, configuration: GroomerConfiguration, store: any GroomerStore,
-                       transport: any HTTPTransport, models: any LabelModelSource, logger: Logger) throws -> GroomerRunner {
-        let llm = try GroomerAssembly.llm(settings, transport: transport, logger: logger)
-        let triage = try GroomerAssembly.triage(GroomerAssembly.triageMode(settings), llm: llm, models: models)
-        let groomer = IssueGroomer(
-            store: store, github: try GroomerAssembly.github(settings, transport: transport, logger: logger),
-            triage: triage, configuration: configuration,
-            botLogin: settings.botLogin, clock: SystemClock(), logger: logger)
-        return GroomerRunner(store: store, groomer: groomer)
-    }
-
     /// One line per groomed issue: outcome, plan, and the triage's reasons.
     static func render(_ record: GroomRecord) -> String {
         var line = "\(record.key)  \(record.outcome.rawValue)"

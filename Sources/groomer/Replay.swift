@@ -53,9 +53,9 @@ struct Replay: AsyncParsableCommand {
             if !json { print(Replayer.summary(lines) + (read.skipped.isEmpty ? "" : "; \(read.skipped.count) non-delivery JSON files skipped")) }
 
             // Replay compresses time: every pending request is due now.
-            let models = try await StoredModels.load(from: store.models)
-            var runner = try CLI.runner(settings: settings, configuration: configuration, store: store, transport: transport,
-                                        models: models, logger: logger)
+            let dependencies = try await GroomerApplication.Dependencies.live(settings: settings, store: store, transport: transport,
+                                                                                     metrics: nil, logger: logger)
+            var runner = GroomerApplication.makeRunner(settings: settings, configuration: configuration, dependencies: dependencies)
             // One run takes every pending request, however many the files queued.
             runner.batchSize = max(1, try await store.pendingRequestCount())
             let reach = runner.groomer.github == nil ? "offline: issues as the payloads show them, nothing written" : "live GitHub"
@@ -63,7 +63,7 @@ struct Replay: AsyncParsableCommand {
             // Replay learns nothing itself: without a stored model (`groomer learn`), the learned triage falls back to the rules.
             let noModel = try await store.models.modelVersions().values.allSatisfy { $0 == nil }
             let triage = mode == .learned && noModel ? "learned triage, no model yet: rules" : "\(mode.rawValue) triage"
-            switch try await runner.run(trigger: "replay", dueBy: .distantFuture) {
+            switch try await runner.run(trigger: .replay, dueBy: .distantFuture) {
             case .busy(let holder, _):
                 if !json { print("groom: another run holds the lock (\(holder)); the requests stay pending in \(settings.store)") }
             case .completed(_, _, let records) where json:

@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The learned model and the LLM together, end to end: deliveries over the webhook, the real
@@ -38,7 +39,7 @@ import Testing
             _ = try await h.deliver(issue: 1)
             _ = try await h.deliver(issue: 2)
             h.server.clock.advance(by: 15)
-            let outcome = try await h.runner(triage: .cascade, models: FixedModels([RunHarness.repository: Self.model])).run(trigger: "test")
+            let outcome = try await h.runner(triage: .cascade, models: FixedModels([RunHarness.repository: Self.model])).run(trigger: .manual)
             #expect(outcome.summary?.groomed == 2)
             #expect(h.llm.callCount == 1, "one call, for the unsure issue only")
 
@@ -65,7 +66,7 @@ import Testing
             h.github.updateIssue(RunHarness.repository, 1) { $0.title = sure.title; $0.body = sure.body }
             _ = try await h.deliver(issue: 1)
             h.server.clock.advance(by: 15)
-            _ = try await h.runner(triage: .cascade, models: FixedModels([RunHarness.repository: Self.model])).run(trigger: "test")
+            _ = try await h.runner(triage: .cascade, models: FixedModels([RunHarness.repository: Self.model])).run(trigger: .manual)
             #expect(h.llm.callCount == 1, "the model clears its thresholds but not min_confidence: the LLM decides")
         }
     }
@@ -86,7 +87,7 @@ import Testing
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
             let runner = h.runner()
-            let first = try await runner.run(trigger: "test")
+            let first = try await runner.run(trigger: .manual)
             let record = try #require(first.records.first)
             #expect(record.outcome == .failed)
             #expect(record.reason?.contains("no \"labels\" array") == true)
@@ -96,7 +97,7 @@ import Testing
 
             // Its fingerprint does not stop the retry from triaging again.
             h.server.clock.advance(by: 3_600)
-            let second = try await runner.run(trigger: "test")
+            let second = try await runner.run(trigger: .manual)
             #expect(second.records.first?.outcome == .applied)
             #expect(h.llm.callCount == 2)
             #expect(h.github.issue(RunHarness.repository, 1)?.labels == ["bug"])
@@ -148,12 +149,12 @@ import Testing
             let runner = h.runner(llmAttempts: 3)
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let first = try await runner.run(trigger: "test")
+            let first = try await runner.run(trigger: .manual)
             #expect(first.records.first?.outcome == .failed)
             #expect(h.llm.callCount == 3, "the first groom retries within the client")
             for expected in [4, 5] {
                 h.server.clock.advance(by: 7_200)
-                let retry = try await runner.run(trigger: "test")
+                let retry = try await runner.run(trigger: .manual)
                 #expect(retry.records.first?.outcome == .failed)
                 #expect(h.llm.callCount == expected, "each later groom attempt tries once")
             }

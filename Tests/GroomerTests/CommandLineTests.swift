@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The `groomer` executable as a user runs it.

@@ -25,7 +25,12 @@ import Testing
     @Test func everyAcknowledgedDeliverySurvivesASIGKILLMidBurst() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let environment = ["GROOMER_WEBHOOK_SECRET": TestServer.secret, "GROOMER_DATABASE_URL": "sqlite:\(directory.path)/groomer.sqlite"]
+        // Nothing falls due while the test runs, however slow a loaded machine makes the burst and
+        // the restart: every acknowledged request must still be pending, not groomed, at the end.
+        let config = directory.appendingPathComponent("groomer.yml")
+        try Data("debounce: {quiet_seconds: 3600, max_wait_seconds: 7200}\n".utf8).write(to: config)
+        let environment = ["GROOMER_WEBHOOK_SECRET": TestServer.secret, "GROOMER_DATABASE_URL": "sqlite:\(directory.path)/groomer.sqlite",
+                           "GROOMER_CONFIG": config.path]
         let server = GroomerProcess(["serve", "--port", "0"], environment: environment)
         try server.start()
         let port = try await server.listeningPort()

@@ -1,5 +1,6 @@
 import Foundation
-@testable import GroomerCore
+@_spi(Testing) @testable import GroomerCore
+import GroomerTesting
 import Testing
 
 /// Faults injected through the fakes and the store, each ending as a recorded outcome with
@@ -46,7 +47,7 @@ import Testing
             h.github.inject(.delay(.milliseconds(300)), pathContains: "/issues/5", count: 100)
             for number in 1...5 { _ = try await h.deliver(issue: number) }
             h.server.clock.advance(by: 15)
-            let run = try await runner.run(trigger: "test")
+            let run = try await runner.run(trigger: .manual)
             let outcomes = Dictionary(run.records.map { ($0.key.number, $0.outcome) }, uniquingKeysWith: { a, _ in a })
             #expect(outcomes == [1: .failed, 2: .skipped, 3: .skipped, 4: .failed, 5: .applied])
             #expect(h.github.requests.filter { $0.method == "GET" && $0.path.hasSuffix("/issues/1") }.count == 2, "bounded: two attempts")
@@ -62,7 +63,7 @@ import Testing
             // The faults clear; the next run, past the backoff, grooms what failed.
             h.github.clearFaults()
             h.server.clock.advance(by: 3_600)
-            let retry = try await runner.run(trigger: "test")
+            let retry = try await runner.run(trigger: .manual)
             #expect(Set(retry.records.filter { $0.outcome == .applied }.map(\.key.number)) == [1, 4])
             #expect(try await h.server.store.pendingRequests().isEmpty)
             #expect(try await h.server.store.runLockHolder() == nil)

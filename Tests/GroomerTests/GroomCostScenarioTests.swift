@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The groom-cost scenario of the benchmark: issues opened, edited in bursts, commented,
@@ -24,7 +25,7 @@ import Testing
             // Phase 1: every issue opened.
             for number in numbers { #expect(try await h.deliver("issues/opened.payload.json", issue: number).status == 202) }
             h.server.clock.advance(by: 15)
-            let first = try await Self.measure(h) { try await runner.run(trigger: "bench") }
+            let first = try await Self.measure(h) { try await runner.run(trigger: .scheduler) }
             #expect(first.outcome.summary?.groomed == Self.issues)
             #expect(first.llmCalls == Self.issues, "one LLM call per distinct issue content")
             #expect(first.maxLabelWritesPerIssue <= 1, "at most one label write per groom that adds labels")
@@ -48,7 +49,7 @@ import Testing
             }
             for number in redelivered { _ = try await h.deliver("issues/opened.payload.json", issue: number) }
             h.server.clock.advance(by: 15)
-            let second = try await Self.measure(h) { try await runner.run(trigger: "bench") }
+            let second = try await Self.measure(h) { try await runner.run(trigger: .scheduler) }
             let records = second.outcome.records
             #expect(second.llmCalls <= edited.count + relabelled.count, "≤ 1 LLM call per distinct content")
             #expect(second.llmCalls >= edited.count)

@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func hostileHeaders() async throws {
-        try await TestServer.with(idleTimeout: .seconds(2)) { server in
+        try await TestServer.with(limits: .init(idleTimeout: .seconds(2))) { server in
             let body = try Fixtures.payload("issues/opened.payload.json")
             let signature = server.secrets.sign(body)
             func head(_ extra: [String], event: String? = "issues", delivery: String? = "d-\(UUID().uuidString)",
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func slowClientsAreCutOffWhileOthersAreServed() async throws {
-        try await TestServer.with(bodyDeadline: .seconds(2), idleTimeout: .seconds(1)) { server in
+        try await TestServer.with(limits: .init(bodyDeadline: .seconds(2), idleTimeout: .seconds(1))) { server in
             let body = Array(try Fixtures.payload("issues/opened.payload.json"))
             let head = RawHTTP.request([
                 "POST /webhooks/github HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-GitHub-Event: issues",

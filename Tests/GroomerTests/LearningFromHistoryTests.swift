@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Logging
 import Testing
 
@@ -63,7 +64,7 @@ import Testing
             })
             h.github.updateIssue(Self.repository, 1) { $0.title = issue.title; $0.body = issue.body }
             h.server.clock.advance(by: 15)
-            let outcome = try await h.runner(triage: .learned, models: models).run(trigger: "test")
+            let outcome = try await h.runner(triage: .learned, models: models).run(trigger: .manual)
             let record = try #require(outcome.records.first)
             #expect(record.triage?.source == .learned)
             #expect(record.triage?.model == model.version)

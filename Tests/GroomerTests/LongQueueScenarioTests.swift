@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The long-queue scenario of the growth benchmark: many requests due at once (as a backfill
@@ -36,16 +37,16 @@ import Testing
             let (llm, half) = (h.llm, runner.batchSize / 2)
             let rivalAnswer = Task {
                 while llm.callCount < half { try await Task.sleep(for: .milliseconds(5)) }
-                return try await rival.run(trigger: "rival")
+                return try await rival.run(trigger: .manual)
             }
             var runs: [Report.Run] = []
             var posts = 0
             while true {
                 let started = ContinuousClock.now
-                let outcome = try await runner.run(trigger: "bench")
+                let outcome = try await runner.run(trigger: .scheduler)
                 let seconds = (ContinuousClock.now - started) / .seconds(1)
                 guard let summary = outcome.summary, summary.considered > 0 else { break }
-                #expect(summary.result == "completed", "run \(runs.count + 1) kept its lock")
+                #expect(summary.result == .completed, "run \(runs.count + 1) kept its lock")
                 posts += h.github.requests.filter { $0.method == "POST" }.count
                 h.github.forgetRequests()
                 h.llm.forgetRequests()

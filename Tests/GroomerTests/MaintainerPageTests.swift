@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The maintainer's page at `/ui`, in a real browser (Debian's headless chromium) and over HTTP.
@@ -25,7 +26,7 @@ import Testing
             payload["issue"] = issue
         }
         h.server.clock.advance(by: 15)
-        #expect(try await h.runner().run(trigger: "test").records.first?.outcome == .applied)
+        #expect(try await h.runner().run(trigger: .manual).records.first?.outcome == .applied)
     }
 
     /// A session cookie, logged in over plain HTTP.
@@ -116,7 +117,7 @@ import Testing
         try await RunHarness.with(backend: backend, issues: [1, 2, 3, 4], adminToken: Self.token) { h in
             for number in 1...4 { _ = try await h.deliver(issue: number) }
             h.server.clock.advance(by: 15)
-            #expect(try await h.runner().run(trigger: "test").records.count == 4)
+            #expect(try await h.runner().run(trigger: .manual).records.count == 4)
             // A maintainer removes groomer's `bug` from issue 3, and adds `documentation` to issue 4.
             for (number, fixture, label) in [(3, "issues/unlabeled.payload.json", "bug"), (4, "issues/labeled.payload.json", "documentation")] {
                 _ = try await h.deliver(fixture, issue: number, event: "issues") { payload in

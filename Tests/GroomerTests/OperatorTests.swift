@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import NIOHTTP1
 import Testing
 
@@ -152,7 +153,7 @@ import Testing
             h.server.clock.advance(by: 1)
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await h.runner().run(trigger: "test")
+            _ = try await h.runner().run(trigger: .manual)
             let reply = try await Client.send(h.server.baseURL + "/api/repos/Codertocat/Hello-World/issues/1/history", method: .GET, headers: Self.auth)
             #expect(reply.status == 200)
             let deliveries = reply.json["deliveries"] as? [[String: Any]] ?? []

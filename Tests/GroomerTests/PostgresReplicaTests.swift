@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// Several `groomer serve` replicas on one PostgreSQL, with the fakes.

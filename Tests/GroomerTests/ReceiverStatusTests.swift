@@ -1,5 +1,5 @@
 import Foundation
-@testable import GroomerCore
+@_spi(Testing) @testable import GroomerCore
 import NIOHTTP1
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Logging
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
         h.github.updateIssue(repository, 1) { $0.updatedAt = "2026-01-01T00:00:00Z" }
         _ = try await h.deliver(issue: 1)
         h.server.clock.advance(by: 15)
-        _ = try await h.runner().run(trigger: "test")
+        _ = try await h.runner().run(trigger: .manual)
         #expect(h.github.issue(repository, 1)?.labels == ["bug"])
     }
 
@@ -51,7 +52,7 @@ import Testing
             #expect(await sweep.sweepOnce().queued == 0, "already pending: not queued twice")
 
             h.server.clock.advance(by: 15)
-            let outcome = try await h.runner().run(trigger: "test")
+            let outcome = try await h.runner().run(trigger: .manual)
             #expect(Set(outcome.records.map(\.key.number)) == [1, 2])
             #expect(h.github.issue(Self.repository, 2)?.labels == ["bug"])
             let listing = try #require(h.github.requests.last { $0.path.hasSuffix("/issues") })
@@ -70,7 +71,7 @@ import Testing
             h.github.updateIssue(Self.repository, 1) { $0.body = "It crashes. Edited."; $0.updatedAt = Self.stamp(h, 5) }
             #expect(await Self.sweep(h).sweepOnce().queued == 1)
             h.server.clock.advance(by: 15)
-            let record = try #require(try await h.runner().run(trigger: "test").records.first)
+            let record = try #require(try await h.runner().run(trigger: .manual).records.first)
             #expect(record.triage?.proposals.map(\.name) == ["bug"])
             #expect(record.notes["bug"] == "a human removed it")
             #expect(h.github.issue(Self.repository, 1)?.labels == [])

@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Logging
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
             try await Self.deliver(h, to: Self.repository)
             try await Self.deliver(h, to: Self.other)
             h.server.clock.advance(by: 15)
-            let records = try await h.runner().run(trigger: "test").records
+            let records = try await h.runner().run(trigger: .manual).records
             #expect(records.count == 2)
 
             // Its file: only `documentation` is a candidate, and it is suggested, not written.
@@ -66,7 +67,7 @@ import Testing
             h.github.setFile(Self.repository, path: ".github/groomer.yml", contents: Data(file.utf8))
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let record = try #require(try await h.runner().run(trigger: "test").records.first)
+            let record = try #require(try await h.runner().run(trigger: .manual).records.first)
             #expect(record.outcome == .applied)
             #expect(h.github.issue(Self.repository, 1)?.labels == ["bug"], "the operator's labels and mode")
 
@@ -86,7 +87,7 @@ import Testing
             h.github.setFile(Self.repository, path: ".github/groomer.yml", contents: Data("mode: dry_run\nlabels: [bug, question]\n".utf8))
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await h.runner().run(trigger: "test")
+            _ = try await h.runner().run(trigger: .manual)
             #expect(h.github.issue(Self.repository, 1)?.labels == ["bug"], "mode is the operator's to allow: still writing")
             let report = try await Self.config(h, Self.repository)
             #expect(report["source"] as? String == "repository_file")

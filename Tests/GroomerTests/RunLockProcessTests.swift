@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The run lock across real processes sharing one SQLite file.
@@ -69,7 +70,7 @@ import Testing
                 let runner = RunHarness.runner(store: store, github: github, llm: llm, configuration: configuration, clock: SystemClock(), holder: "survivor")
                 let killedAt = Date()
                 #expect(try await store.runLockHolder() != nil, "the killed run left its lock")
-                let early = try await runner.run(trigger: "test")
+                let early = try await runner.run(trigger: .manual)
                 guard case .busy = early else {
                     Issue.record("a fresh lock must not be taken over")
                     return
@@ -77,7 +78,7 @@ import Testing
                 var outcome = early
                 while case .busy = outcome, Date().timeIntervalSince(killedAt) < 20 {
                     try await Task.sleep(for: .milliseconds(250))
-                    outcome = try await runner.run(trigger: "test")
+                    outcome = try await runner.run(trigger: .manual)
                 }
                 // The last heartbeat came at most TTL/3 before the kill: takeover waits for the rest of the TTL.
                 #expect(Date().timeIntervalSince(killedAt) >= 1.5, "taken over only once the TTL passed")

@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// Coalescing, the run, triage and the label policy end to end: real receiver and SQLite, fake GitHub and fake LLM on loopback.
@@ -13,12 +14,12 @@ import Testing
                 for try await status in group { #expect(status == 202) }
             }
             let runner = h.runner()
-            let early = try await runner.run(trigger: "test")
+            let early = try await runner.run(trigger: .manual)
             #expect(early.summary?.considered == 0, "nothing is due inside the quiet window")
             #expect(h.llm.callCount == 0)
 
             h.server.clock.advance(by: 15)
-            let outcome = try await runner.run(trigger: "test")
+            let outcome = try await runner.run(trigger: .manual)
             #expect(outcome.summary?.groomed == 5)
             #expect(h.llm.callCount == 5)
             let posts = h.github.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/labels") }
@@ -42,19 +43,19 @@ import Testing
             let runner = h.runner()
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             #expect(h.llm.callCount == 1)
 
             _ = try await h.deliver()  // same content, say a redelivered comment
             h.server.clock.advance(by: 15)
-            let unchanged = try await runner.run(trigger: "test")
+            let unchanged = try await runner.run(trigger: .manual)
             #expect(h.llm.callCount == 1)
             #expect(unchanged.records.first?.outcome == .unchanged)
 
             h.github.updateIssue(RunHarness.repository, 1) { $0.body = "It crashes when I open it. Stack trace attached." }
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             #expect(h.llm.callCount == 2)
         }
     }
@@ -66,7 +67,7 @@ import Testing
             #expect(removal.status == 200)
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let outcome = try await h.runner().run(trigger: "test")
+            let outcome = try await h.runner().run(trigger: .manual)
             let record = try #require(outcome.records.first)
             #expect(record.triage?.proposals.map(\.name) == ["bug"])
             #expect(record.plan?.add.isEmpty == true)
@@ -81,7 +82,7 @@ import Testing
             h.github.humanLabelChange(RunHarness.repository, 2, label: "bug", added: false, actor: "maintainer")
             _ = try await h.deliver(issue: 2)
             h.server.clock.advance(by: 15)
-            let outcome = try await h.runner().run(trigger: "test")
+            let outcome = try await h.runner().run(trigger: .manual)
             #expect(outcome.records.first?.notes["bug"] == "a human removed it")
             #expect(h.labelWrites.isEmpty)
             #expect(h.github.requests.contains { $0.path.hasSuffix("/issues/2/events") })
@@ -95,7 +96,7 @@ import Testing
             h.llm.script([.content(RunHarness.answer([("documentation", 0.9)]))])
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             #expect(h.github.issue(RunHarness.repository, 1)?.labels == ["documentation"])
 
             // A human adds `question`; the issue is edited; the model now proposes only `bug`.
@@ -105,7 +106,7 @@ import Testing
             h.llm.script([.content(RunHarness.answer([("enhancement", 0.9)]))])
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let outcome = try await runner.run(trigger: "test")
+            let outcome = try await runner.run(trigger: .manual)
             let record = try #require(outcome.records.first)
             #expect(record.written?.remove == ["documentation"], "the groomer's own, untouched label goes")
             #expect(record.notes["enhancement"] == "exclusive group already has question", "a human's group label stands")
@@ -119,11 +120,11 @@ import Testing
             h.llm.script([.content(RunHarness.answer([("documentation", 0.9)])), .content(RunHarness.answer([]))])
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             h.github.updateIssue(RunHarness.repository, 1) { $0.body = "changed" }
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             #expect(h.github.issue(RunHarness.repository, 1)?.labels == ["documentation"])
             #expect(!h.github.requests.contains { $0.method == "DELETE" })
         }
@@ -134,7 +135,7 @@ import Testing
         try await RunHarness.with(backend: backend, configuration: dryRun) { h in
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let outcome = try await h.runner().run(trigger: "test")
+            let outcome = try await h.runner().run(trigger: .manual)
             let record = try #require(outcome.records.first)
             #expect(record.outcome == .dryRun)
             #expect(record.plan == LabelPlan(add: ["bug"]))
@@ -155,7 +156,7 @@ import Testing
             }
             for number in 1...4 { _ = try await h.deliver(issue: number) }
             h.server.clock.advance(by: 15)
-            let first = try await runner.run(trigger: "test")
+            let first = try await runner.run(trigger: .manual)
             #expect(first.records.count == 4)
             #expect(first.records.allSatisfy { $0.outcome == .failed })
             let pending = try await h.server.store.pendingRequests()
@@ -169,7 +170,7 @@ import Testing
             ])
             h.llm.setFallback(.content(#"{"labels": [{"name": "bug""#))
             h.server.clock.advance(by: 3_600)
-            let second = try await runner.run(trigger: "test")
+            let second = try await runner.run(trigger: .manual)
             let byIssue = Dictionary(second.records.map { ($0.key.number, $0) }, uniquingKeysWith: { a, _ in a })
             #expect(second.records.count == 4)
             #expect(second.records.filter { $0.outcome == .failed }.count == 2)
@@ -204,7 +205,7 @@ import Testing
             h.llm.script([.content(RunHarness.answer([("bug", 0.95)]))])
             h.github.inject(.delay(.milliseconds(800)), method: "GET", pathContains: "/labels", count: 1)
             let runner = h.runner()
-            async let run = runner.run(trigger: "test")
+            async let run = runner.run(trigger: .manual)
             // Once the (slow) label read has reached GitHub, the groom is under way: deliver then.
             let deadline = ContinuousClock.now + .seconds(20)
             while !h.github.requests.contains(where: { $0.path.hasSuffix("/labels") && $0.method == "GET" }), ContinuousClock.now < deadline {
@@ -226,9 +227,9 @@ import Testing
             h.llm.script([.hang])  // keeps the first run inside its lock
             let first = h.runner(llmAttempts: 1, holder: "first")
             let second = h.runner(holder: "second")
-            async let running = first.run(trigger: "test")
+            async let running = first.run(trigger: .manual)
             while h.llm.callCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
-            let busy = try await second.run(trigger: "test")
+            let busy = try await second.run(trigger: .manual)
             guard case .busy(let holder, _) = busy else {
                 Issue.record("the second runner must report busy, got \(busy)")
                 return

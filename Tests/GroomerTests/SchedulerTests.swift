@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Logging
 import ServiceLifecycle
 import Testing
@@ -37,7 +38,7 @@ import Testing
                 try await tasks.waitForAll()
             }
             #expect(h.github.issue(RunHarness.repository, 1)?.labels == ["bug"])
-            #expect(try await h.server.store.runs(limit: 10, before: nil).first?.trigger == "scheduler")
+            #expect(try await h.server.store.runs(limit: 10, before: nil).first?.trigger == .scheduler)
         }
     }
 }

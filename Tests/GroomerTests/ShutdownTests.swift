@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// Graceful shutdown of `groomer serve` (issue: operator surface): SIGTERM mid-run.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import GroomerCore
+import GroomerTesting
 import Synchronization
 import Testing
 

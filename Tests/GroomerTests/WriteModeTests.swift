@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Testing
 
 /// The three modes end to end: dry run records, suggest sends pending suggestions with a
@@ -22,7 +23,7 @@ import Testing
             h.llm.setFallback(.content(RunHarness.answer([("bug", 0.95), ("documentation", 0.75)])))
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let record = try #require(try await h.runner().run(trigger: "test").records.first)
+            let record = try #require(try await h.runner().run(trigger: .manual).records.first)
             #expect(record.outcome == .suggested)
             #expect(record.written?.add.sorted() == ["bug", "documentation"])
             #expect(h.github.issue(Self.repository, 1)?.labels == [], "a suggestion is not applied")
@@ -44,7 +45,7 @@ import Testing
         try await RunHarness.with(backend: backend, configuration: try Self.configuration("write")) { h in
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let record = try #require(try await h.runner().run(trigger: "test").records.first)
+            let record = try #require(try await h.runner().run(trigger: .manual).records.first)
             #expect(record.outcome == .applied)
             #expect(h.github.issue(Self.repository, 1)?.labels == ["bug"])
             let body = try #require(Self.labelPosts(h).first)
@@ -62,11 +63,11 @@ import Testing
             let runner = h.runner()
             _ = try await h.deliver(issue: 1)
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             #expect(h.github.issue(Self.repository, 1)?.labels == ["bug"], "plain names after the 422")
             _ = try await h.deliver(issue: 2)
             h.server.clock.advance(by: 15)
-            _ = try await runner.run(trigger: "test")
+            _ = try await runner.run(trigger: .manual)
             #expect(h.github.issue(Self.repository, 2)?.labels == ["bug"])
             let posts = Self.labelPosts(h)
             #expect(posts.count == 3, "objects refused once, then names; the second issue gets names at once")
@@ -76,7 +77,7 @@ import Testing
             h.github.refuseLabelObjects()
             _ = try await h.deliver()
             h.server.clock.advance(by: 15)
-            let record = try #require(try await h.runner().run(trigger: "test").records.first)
+            let record = try #require(try await h.runner().run(trigger: .manual).records.first)
             #expect(record.outcome == .dryRun)
             #expect(record.reason?.contains("suggest mode never writes instead") == true, "\(record.reason ?? "")")
             #expect(h.github.issue(Self.repository, 1)?.labels == [])

@@ -27,8 +27,8 @@ public enum GroomerMetrics {
         Counter(label: "groomer_redeliveries_total").increment()
     }
 
-    static func run(result: String) {
-        Counter(label: "groomer_runs_total", dimensions: [("result", result)]).increment()
+    static func run(result: RunResult) {
+        Counter(label: "groomer_runs_total", dimensions: [("result", result.rawValue)]).increment()
     }
 
     static func lockBusy() {

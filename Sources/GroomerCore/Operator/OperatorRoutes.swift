@@ -41,7 +41,7 @@ public struct OperatorRoutes: Sendable {
 
     func runNow() async throws -> Response {
         let started = ContinuousClock.now
-        switch try await runner.run(trigger: "manual") {
+        switch try await runner.run(trigger: .manual) {
         case .busy(let holder, let since):
             return Self.json(.conflict, Busy(error: "another run holds the lock", holder: holder,
                                              heldSeconds: max(0, runner.groomer.clock.now().timeIntervalSince(since))))
@@ -58,7 +58,7 @@ public struct OperatorRoutes: Sendable {
             onQueued()
             return Self.json(.accepted, ["queued": QueuedReply(key: key, dueAt: request.dueAt.iso8601)])
         }
-        switch try await runner.run(trigger: "manual") {
+        switch try await runner.run(trigger: .manual) {
         case .busy(let holder, let since):
             onQueued()
             return Self.json(.conflict, Busy(error: "another run holds the lock; the issue is queued, due now", holder: holder,
@@ -242,7 +242,7 @@ public struct OperatorRoutes: Sendable {
 
         init(runID: Int64, summary: RunSummary, durationMilliseconds: Int) {
             self.runID = runID
-            result = summary.result
+            result = summary.result.rawValue
             considered = summary.considered
             groomed = summary.groomed
             skipped = summary.skipped
@@ -252,7 +252,7 @@ public struct OperatorRoutes: Sendable {
 
         init(_ run: RunRecord) {
             self.init(runID: run.id, summary: run.summary, durationMilliseconds: 0)
-            trigger = run.trigger
+            trigger = run.trigger.rawValue
             startedAt = run.startedAt.iso8601
             durationMilliseconds = run.finishedAt.map { Int($0.timeIntervalSince(run.startedAt) * 1000) }
         }

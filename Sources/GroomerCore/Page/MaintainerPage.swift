@@ -86,7 +86,7 @@ public struct MaintainerPage: Sendable {
 
     func startRun() async throws -> Response {
         let notice: String
-        switch try await routes.runner.run(trigger: "manual") {
+        switch try await routes.runner.run(trigger: .manual) {
         case .busy(let holder, _): notice = "Another run holds the lock (\(holder)); try again shortly."
         case .completed(let runID, let summary, _):
             notice = "Run \(runID): \(summary.groomed) groomed, \(summary.skipped) skipped, \(summary.failed) failed of \(summary.considered)."

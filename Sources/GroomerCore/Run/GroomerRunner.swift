@@ -33,7 +33,7 @@ public struct GroomerRunner: Sendable {
     /// - Parameters:
     ///   - trigger: why the run started (`scheduler`, `manual`, `replay`, `groom`), for the audit.
     ///   - dueBy: requests due by this time are taken; replay passes a far future to take all.
-    public func run(trigger: String, dueBy: Date? = nil) async throws -> Outcome {
+    public func run(trigger: RunTrigger, dueBy: Date? = nil) async throws -> Outcome {
         let clock = groomer.clock
         let ttl = groomer.configuration.defaults.lockTTL
         let token = UUID().uuidString
@@ -60,7 +60,7 @@ public struct GroomerRunner: Sendable {
         }
     }
 
-    private func runHoldingLock(_ lock: RunLockHolder, token: String, trigger: String, dueBy: Date, ttl: TimeInterval,
+    private func runHoldingLock(_ lock: RunLockHolder, token: String, trigger: RunTrigger, dueBy: Date, ttl: TimeInterval,
                                 logger: Logger) async throws -> Outcome {
         let clock = groomer.clock
         let runID = try await store.startRun(token: token, holder: holder, trigger: trigger, now: clock.now())
@@ -77,7 +77,7 @@ public struct GroomerRunner: Sendable {
             for await record in group { record.map { finished.append($0) } }
             return finished
         }
-        var summary = RunSummary(result: lock.isHeld ? "completed" : "lock_lost", considered: done.count)
+        var summary = RunSummary(result: lock.isHeld ? .completed : .lockLost, considered: done.count)
         for record in done {
             switch record.outcome {
             case .applied, .suggested, .dryRun, .noChange: summary.groomed += 1

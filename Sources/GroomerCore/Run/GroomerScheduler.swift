@@ -64,7 +64,7 @@ public final class GroomerScheduler: Service, Sendable {
 
     private func runOnce() async {
         do {
-            switch try await runner.run(trigger: "scheduler") {
+            switch try await runner.run(trigger: .scheduler) {
             case .busy(let holder, _):
                 logger.debug("another run holds the lock", metadata: ["holder": "\(holder)"])
                 // Another replica is running; look again shortly rather than spin.

@@ -5,7 +5,8 @@ import Logging
 import NIOCore
 import Prometheus
 
-/// Builds the HTTP application the way `groomer serve` runs it; tests call the same builder.
+/// The HTTP surface: the router of groomer's routes, and the server around it
+/// (`GroomerApplication` builds both).
 public enum GroomerServer {
     /// What the HTTP surface serves besides the webhook.
     public struct Extras: Sendable {
@@ -14,18 +15,15 @@ public enum GroomerServer {
         public var adminToken: String?
         /// The registry `/metrics` exports; nil: no `/metrics`.
         public var metrics: PrometheusCollectorRegistry?
-        /// Serve the benchmark's ceiling routes (`CeilingRoutes`).
-        public var ceilingRoutes: Bool
         /// GitHub's REST address, from which the page's issue links are made.
         public var gitHubAPIURL: String
 
         public init(operatorRoutes: OperatorRoutes? = nil, adminToken: String? = nil, metrics: PrometheusCollectorRegistry? = nil,
-                    ceilingRoutes: Bool = false, gitHubAPIURL: String = "https://api.github.com") {
+                    gitHubAPIURL: String = "https://api.github.com") {
             self.gitHubAPIURL = gitHubAPIURL
             self.operatorRoutes = operatorRoutes
             self.adminToken = adminToken
             self.metrics = metrics
-            self.ceilingRoutes = ceilingRoutes
         }
     }
 
@@ -36,11 +34,10 @@ public enum GroomerServer {
     public static let idleTimeout = Duration.seconds(30)
 
     public static func buildApplication(
-        host: String, port: Int, receiver: WebhookReceiver, store: any GroomerStore, extras: Extras = Extras(), logger: Logger,
+        host: String, port: Int, router: Router<BasicRequestContext>, logger: Logger,
         idleTimeout: Duration = GroomerServer.idleTimeout, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = buildRouter(receiver: receiver, store: store, extras: extras)
-        return Application(
+        Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "groomer"),
@@ -83,7 +80,6 @@ public enum GroomerServer {
             routes.add(to: router, adminToken: extras.adminToken)
             MaintainerPage(operatorRoutes: routes, adminToken: extras.adminToken, gitHubAPIURL: extras.gitHubAPIURL).add(to: router)
         }
-        if extras.ceilingRoutes { CeilingRoutes.add(to: router, receiver: receiver) }
         return router
     }
 }

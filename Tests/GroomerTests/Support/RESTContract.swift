@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 
 /// Checks requests against the GitHub REST operations in `fixtures/github/rest-subset.json`:
 /// method and path, query parameters, the headers every request carries, and the JSON body's schema.

@@ -1,5 +1,6 @@
 import Foundation
 import GroomerCore
+import GroomerTesting
 import Logging
 
 /// The whole pipeline on loopback: the real receiver and SQLite store, the fake GitHub and the
@@ -36,12 +37,11 @@ struct RunHarness: Sendable {
         }) { github in
             try await FakeLLM.with { llm in
                 llm.setFallback(.content(Self.answer([("bug", 0.95)])))
-                let extras: @Sendable (any GroomerStore, ManualClock) -> GroomerServer.Extras = { store, clock in
-                    let runner = Self.runner(store: store, github: github, llm: llm, configuration: configuration, clock: clock, holder: "operator")
-                    return GroomerServer.Extras(operatorRoutes: OperatorRoutes(runner: runner, store: store), adminToken: adminToken,
-                                                metrics: TestMetrics.registry)
+                let parts: @Sendable (any GroomerStore, ManualClock) -> TestServer.Parts = { _, _ in
+                    let (client, triage) = Self.clients(github: github, llm: llm)
+                    return TestServer.Parts(github: client, triage: triage, holder: "operator", metrics: TestMetrics.registry)
                 }
-                return try await TestServer.with(backend: backend, configuration: configuration, extras: extras) { server in
+                return try await TestServer.with(backend: backend, configuration: configuration, adminToken: adminToken, parts: parts) { server in
                     try await body(RunHarness(server: server, github: github, llm: llm, configuration: configuration))
                 }
             }
@@ -68,19 +68,30 @@ struct RunHarness: Sendable {
                        clock: any GroomerClock, llmAttempts: Int = 2, holder: String = "test-runner",
                        mutationSpacing: Duration = .milliseconds(50), triage mode: TriageMode = .llm,
                        models: any LabelModelSource = FixedModels([:])) -> GroomerRunner {
+        let (githubClient, triage) = clients(github: github, llm: llm, llmAttempts: llmAttempts, mutationSpacing: mutationSpacing,
+                                             triage: mode, models: models)
+        let groomer = IssueGroomer(store: store, github: githubClient, triage: triage, configuration: configuration,
+                                   botLogin: "groomer-bot", clock: clock, logger: quiet)
+        return GroomerRunner(store: store, groomer: groomer, holder: holder)
+    }
+
+    static var quiet: Logger {
         var logger = Logger(label: "run-test")
         logger.logLevel = .critical
+        return logger
+    }
+
+    /// The real GitHub and LLM clients pointed at the fakes, and the triage of `mode` as `serve`
+    /// assembles it (the modes that need no LLM never call the fake).
+    static func clients(github: FakeGitHub, llm: FakeLLM, llmAttempts: Int = 2, mutationSpacing: Duration = .milliseconds(50),
+                        triage mode: TriageMode = .llm, models: any LabelModelSource = FixedModels([:])) -> (GitHubRESTClient, any Triage) {
         let transport = CurlTransport()
-        let githubClient = GitHubRESTClient(baseURL: github.baseURL, transport: transport, credentials: .token("test-token"),
-                                            policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), mutationSpacing: mutationSpacing,
-                                            transientBackoff: 0.05, logger: logger)
+        let client = GitHubRESTClient(baseURL: github.baseURL, transport: transport, credentials: .token("test-token"),
+                                      policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), mutationSpacing: mutationSpacing,
+                                      transientBackoff: 0.05, logger: quiet)
         let model = OpenAICompatibleClient(baseURL: llm.baseURL, apiKey: llm.apiKey, model: "gpt-test", transport: transport,
-                                           timeout: 5, maxAttempts: llmAttempts, backoff: 0.05, logger: logger)
-        // The assembly `serve` uses; the modes that need no LLM never call the fake.
-        let triage = try! GroomerAssembly.triage(mode, llm: LLMTriage(model: model), models: models)
-        let groomer = IssueGroomer(store: store, github: githubClient, triage: triage, configuration: configuration,
-                                   botLogin: "groomer-bot", clock: clock, logger: logger)
-        return GroomerRunner(store: store, groomer: groomer, holder: holder)
+                                           timeout: 5, maxAttempts: llmAttempts, backoff: 0.05, logger: quiet)
+        return (client, try! GroomerAssembly.triage(mode, llm: LLMTriage(model: model), models: models))
     }
 
     /// Delivers a recorded `issues` payload for issue `number`, signed, through the receiver.

@@ -5,31 +5,43 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import ServiceLifecycle
 
-/// A real groomer HTTP server on a loopback port, built the way `groomer serve` builds it.
+/// A real groomer HTTP server on a loopback port, built by `GroomerApplication.build` as
+/// `groomer serve` builds it, on a test's store, clock and outside systems.
 struct TestServer {
     static let secret = "It's a Secret to Everybody"
+
+    /// What a test's application talks to besides its store and clock.
+    struct Parts: Sendable {
+        /// Nil: offline, as `serve` without credentials.
+        var github: (any GitHubAPI)?
+        var triage: any Triage = RulesTriage()
+        var holder = "operator"
+        var metrics: PrometheusCollectorRegistry?
+    }
 
     let port: Int
     let store: any GroomerStore
     let clock: ManualClock
     let secrets: WebhookSecrets
+    let application: GroomerApplication
 
     var webhookURL: String { "http://127.0.0.1:\(port)/webhooks/github" }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Runs `body` against a server on a fresh SQLite store, then shuts the server down.
+    /// Runs `body` against a server on a fresh store of `backend` (or `store`), then shuts the
+    /// server down. Only the HTTP server runs: tests start runs themselves.
     static func with<T: Sendable>(
         backend: Backend = .sqlite,
         store givenStore: (any GroomerStore)? = nil,
         configuration: GroomerConfiguration = GroomerConfiguration(),
         secrets: [String] = [TestServer.secret],
         botLogin: String? = "groomer-bot",
-        maximumBodySize: Int = WebhookReceiver.maximumBodySize,
-        bodyDeadline: Duration = WebhookReceiver.bodyDeadline,
-        idleTimeout: Duration = GroomerServer.idleTimeout,
-        extras: @Sendable (any GroomerStore, ManualClock) -> GroomerServer.Extras = { _, _ in GroomerServer.Extras() },
+        adminToken: String? = nil,
+        limits: GroomerApplication.Limits = GroomerApplication.Limits(),
+        parts: @Sendable (any GroomerStore, ManualClock) -> Parts = { _, _ in Parts() },
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let directory = try Fixtures.temporaryDirectory()
@@ -42,20 +54,24 @@ struct TestServer {
         }
         let clock = ManualClock()
         let keys = WebhookSecrets(secrets)
-        let intake = WebhookIntake(store: store, configuration: configuration, mapper: EventMapper(botLogin: botLogin), clock: clock)
-        let receiver = WebhookReceiver(secrets: keys, intake: intake, maximumBodySize: maximumBodySize, bodyDeadline: bodyDeadline)
+        var settings = try Settings(environment: ["GROOMER_HOST": "127.0.0.1", "GROOMER_PORT": "0"])
+        settings.webhookSecrets = keys
+        settings.botLogin = botLogin
+        settings.adminToken = adminToken
         var logger = Logger(label: "groomer-test")
         logger.logLevel = .critical
+        let made = parts(store, clock)
+        let dependencies = GroomerApplication.Dependencies(store: store, github: made.github, triage: made.triage, clock: clock,
+                                                           metrics: made.metrics, holder: made.holder, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = GroomerServer.buildApplication(host: "127.0.0.1", port: 0, receiver: receiver, store: store,
-                                                 extras: extras(store, clock), logger: logger, idleTimeout: idleTimeout,
-                                                 onRunning: { continuation.yield($0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let application = try GroomerApplication.build(settings: settings, configuration: configuration, dependencies: dependencies,
+                                                       limits: limits, onRunning: { continuation.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [application.http], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
-            let server = TestServer(port: port, store: store, clock: clock, secrets: keys)
+            let server = TestServer(port: port, store: store, clock: clock, secrets: keys, application: application)
             let result: Result<T, any Error>
             do { result = .success(try await body(server)) } catch { result = .failure(error) }
             await group.triggerGracefulShutdown()

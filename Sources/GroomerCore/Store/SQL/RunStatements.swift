@@ -131,15 +131,15 @@ extension SQLBackedStore {
         return row
     }
 
-    public func startRun(token: String, holder: String, trigger: String, now: Date) async throws -> Int64 {
+    public func startRun(token: String, holder: String, trigger: RunTrigger, now: Date) async throws -> Int64 {
         try await query({ p in
-            "INSERT INTO runs (token, holder, trigger, started_at) VALUES (\(p.bind(.text(token))), \(p.bind(.text(holder))), \(p.bind(.text(trigger))), \(p.time(now))) RETURNING id"
+            "INSERT INTO runs (token, holder, trigger, started_at) VALUES (\(p.bind(.text(token))), \(p.bind(.text(holder))), \(p.bind(.text(trigger.rawValue))), \(p.time(now))) RETURNING id"
         }, { $0.rows.first?.int64(0) ?? 0 })
     }
 
     public func finishRun(_ id: Int64, summary: RunSummary, now: Date) async throws {
         try await query({ p in """
-            UPDATE runs SET finished_at = \(p.time(now)), result = \(p.bind(.text(summary.result))),
+            UPDATE runs SET finished_at = \(p.time(now)), result = \(p.bind(.text(summary.result.rawValue))),
                 considered = \(p.bind(.integer(Int64(summary.considered)))), groomed = \(p.bind(.integer(Int64(summary.groomed)))),
                 skipped = \(p.bind(.integer(Int64(summary.skipped)))), failed = \(p.bind(.integer(Int64(summary.failed))))
             WHERE id = \(p.bind(.integer(id)))

@@ -54,9 +54,9 @@ enum StoreRows {
     static let runColumns = "id, holder, trigger, started_at, finished_at, result, considered, groomed, skipped, failed"
 
     static func run(_ row: SQLRow) -> RunRecord {
-        RunRecord(id: row.int64(0) ?? 0, holder: row.string(1) ?? "", trigger: row.string(2) ?? "",
+        RunRecord(id: row.int64(0) ?? 0, holder: row.string(1) ?? "", trigger: RunTrigger(rawValue: row.string(2) ?? "") ?? .manual,
                   startedAt: Date(epochMilliseconds: row.int64(3) ?? 0), finishedAt: row.int64(4).map(Date.init(epochMilliseconds:)),
-                  summary: RunSummary(result: row.string(5) ?? "", considered: row.int(6) ?? 0, groomed: row.int(7) ?? 0,
+                  summary: RunSummary(result: RunResult(rawValue: row.string(5) ?? "") ?? .running, considered: row.int(6) ?? 0, groomed: row.int(7) ?? 0,
                                       skipped: row.int(8) ?? 0, failed: row.int(9) ?? 0))
     }
 

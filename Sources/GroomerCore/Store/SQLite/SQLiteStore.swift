@@ -9,7 +9,7 @@ import Foundation
 public final class SQLiteStore: SQLBackedStore {
     private let thread: DedicatedThread
     private let box: ConfinedConnection
-    private let ingests = IngestBatch()
+    let ingests = IngestBatch()
     /// Nil for an in-memory database, which keeps no log.
     let checkpointer: WALCheckpointer?
 
@@ -74,46 +74,6 @@ public final class SQLiteStore: SQLBackedStore {
                 thread.submit { ingests.commitQueued(on: box.connection) }
             }
         }
-    }
-
-    /// Faults the store can be put in, to show what the receiver does when the disk turns on it.
-    enum Fault: Sendable {
-        /// Writes fail as on a read-only file (`PRAGMA query_only`).
-        case readOnly
-        /// The database may not grow past its present size, as on a full disk (`max_page_count`).
-        case full
-        case none
-    }
-
-    /// Puts the store in `fault` (tests of the receiver's 503: nothing recorded, nothing half-written).
-    func inject(_ fault: Fault) async throws {
-        try await withConnection { db in
-            switch fault {
-            case .readOnly:
-                try db.execute("PRAGMA query_only = 1")
-            case .full:
-                let pages = try db.query("PRAGMA page_count", []).rows.first?.int64(0) ?? 1
-                try db.query("PRAGMA max_page_count = \(pages)", [])
-            case .none:
-                try db.execute("PRAGMA query_only = 0")
-                try db.query("PRAGMA max_page_count = 4294967294", [])
-            }
-        }
-    }
-
-    /// How many ingests wait for the store's thread (for tests that build a batch).
-    var queuedIngests: Int { ingests.count }
-
-    /// Holds the database's write lock while `body` runs, as another process's long transaction would.
-    func holdWriteLock(_ body: () async throws -> Void) async throws {
-        try await withConnection { db in try db.execute("BEGIN EXCLUSIVE") }
-        do {
-            try await body()
-        } catch {
-            try? await withConnection { db in try db.execute("ROLLBACK") }
-            throw error
-        }
-        try await withConnection { db in try db.execute("ROLLBACK") }
     }
 
     public func close() async {

@@ -95,7 +95,7 @@ public enum WebhookSource: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    var isOrganization: Bool {
+    public var isOrganization: Bool {
         if case .organization = self { return true }
         return false
     }

@@ -1,42 +1,56 @@
 import Foundation
 
-/// The outcome of trying to take the run lock.
-public enum LockAttempt: Sendable, Equatable {
-    case acquired
-    /// Someone else holds a live lock.
-    case busy(holder: String, since: Date)
+/// Why a run started, as the audit keeps it.
+public enum RunTrigger: String, Sendable, Codable {
+    /// Requests came due (`serve`).
+    case scheduler
+    /// An operator asked (`POST /api/runs`, the page, a re-groom).
+    case manual
+    /// `groomer groom` from the command line.
+    case groom
+    /// `groomer replay`.
+    case replay
 }
 
-/// How a groom ended, for its request.
-public enum RequestCompletion: Sendable, Equatable {
-    /// Groomed (or nothing to do): done unless new events arrived meanwhile.
-    case done
-    /// Failed; try again at `retryAt`.
-    case retry(error: String, retryAt: Date)
-    /// Failed for the last time; a new event revives it.
-    case giveUp(error: String)
+/// How a run ended.
+public enum RunResult: String, Sendable, Codable {
+    /// Still going (or its process died before it could say).
+    case running
+    /// Every due request it took was groomed or released, and it held the lock throughout.
+    case completed
+    /// Another holder took the lock over; the run stopped taking issues.
+    case lockLost = "lock_lost"
+    case failed
 }
 
 /// A groomer run, as the `runs` table keeps it.
 public struct RunRecord: Sendable, Equatable, Codable {
     public var id: Int64
     public var holder: String
-    public var trigger: String
+    public var trigger: RunTrigger
     public var startedAt: Date
     public var finishedAt: Date?
     public var summary: RunSummary
+
+    public init(id: Int64, holder: String, trigger: RunTrigger, startedAt: Date, finishedAt: Date?, summary: RunSummary) {
+        self.id = id
+        self.holder = holder
+        self.trigger = trigger
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.summary = summary
+    }
 }
 
 /// What one run did.
 public struct RunSummary: Sendable, Equatable, Codable {
-    /// `completed`, `lock_lost`, `failed` or `running`.
-    public var result: String = "running"
+    public var result: RunResult = .running
     public var considered = 0
     public var groomed = 0
     public var skipped = 0
     public var failed = 0
 
-    public init(result: String = "running", considered: Int = 0, groomed: Int = 0, skipped: Int = 0, failed: Int = 0) {
+    public init(result: RunResult = .running, considered: Int = 0, groomed: Int = 0, skipped: Int = 0, failed: Int = 0) {
         self.result = result
         self.considered = considered
         self.groomed = groomed
@@ -101,26 +115,9 @@ public struct GroomRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// The run lock and the per-issue leases: one run at a time across replicas, one groom per issue.
-public protocol RunLock: Sendable {
-    /// One atomic statement: insert the lock row, or take over one not refreshed for `ttl`.
-    func acquireRunLock(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> LockAttempt
-    /// Refreshes the lock; false when the token no longer holds it.
-    func heartbeatRunLock(token: String, now: Date) async throws -> Bool
-    /// Deletes the lock row only where the token matches.
-    func releaseRunLock(token: String) async throws
-    /// The lock row's holder, if any (for operators and tests).
-    func runLockHolder() async throws -> String?
-    /// Leases an issue unless someone holds a live lease; true when this token holds it.
-    func leaseIssue(_ key: IssueKey, token: String, ttl: TimeInterval, now: Date) async throws -> Bool
-    func releaseIssueLease(_ key: IssueKey, token: String) async throws
-    /// Live or stale lease rows (for operators and tests).
-    func leaseCount() async throws -> Int
-}
-
 /// The audit: runs, and every groom's record.
 public protocol AuditLog: Sendable {
-    func startRun(token: String, holder: String, trigger: String, now: Date) async throws -> Int64
+    func startRun(token: String, holder: String, trigger: RunTrigger, now: Date) async throws -> Int64
     func finishRun(_ id: Int64, summary: RunSummary, now: Date) async throws
     /// Recent runs, newest first.
     func runs(limit: Int, before: Int64?) async throws -> [RunRecord]
@@ -130,6 +127,3 @@ public protocol AuditLog: Sendable {
     /// Audit records of one issue, newest first.
     func groomRecords(for key: IssueKey, limit: Int) async throws -> [GroomRecord]
 }
-
-/// What a run needs of the store: the lock and leases, the queue, the audit and the label ledger.
-public typealias RunStore = RunLock & RequestQueue & AuditLog & LabelLedger

@@ -27,4 +27,15 @@ public struct MappedDelivery: Sendable, Equatable {
     /// A push to the default branch that changed `.github/groomer.yml`: the repository's policy
     /// is read again at its next groom.
     public var touchesRepositoryConfig = false
+
+    public init(action: String? = nil, repository: String? = nil, issueNumber: Int? = nil, sender: String? = nil,
+                installationID: Int64? = nil, effect: DeliveryEffect, touchesRepositoryConfig: Bool = false) {
+        self.action = action
+        self.repository = repository
+        self.issueNumber = issueNumber
+        self.sender = sender
+        self.installationID = installationID
+        self.effect = effect
+        self.touchesRepositoryConfig = touchesRepositoryConfig
+    }
 }

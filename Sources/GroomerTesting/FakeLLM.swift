@@ -7,8 +7,8 @@ import Synchronization
 
 /// A local OpenAI-compatible chat-completions server whose answers a test scripts, and which
 /// records each request so a test can count calls and read the prompt.
-final class FakeLLM: Sendable {
-    enum Answer: Sendable {
+public final class FakeLLM: Sendable {
+    public enum Answer: Sendable {
         /// A well-formed completion whose message content is `content`.
         case content(String, promptTokens: Int = 120, completionTokens: Int = 30)
         /// An HTTP error.
@@ -21,27 +21,27 @@ final class FakeLLM: Sendable {
         case delayed(Duration, content: String)
     }
 
-    struct State: Sendable {
-        var script: [Answer] = []
-        var fallback: Answer = .content(#"{"labels":[],"summary":"nothing fits"}"#)
-        var requests: [RecordedRequest] = []
-        var forgotten = 0
+    public struct State: Sendable {
+        public var script: [Answer] = []
+        public var fallback: Answer = .content(#"{"labels":[],"summary":"nothing fits"}"#)
+        public var requests: [RecordedRequest] = []
+        public var forgotten = 0
         /// Every `every`-th request gets `answer` instead, whatever the script says.
-        var periodicFault: (every: Int, answer: Answer)?
+        public var periodicFault: (every: Int, answer: Answer)?
         /// The requests that were answered with a completion.
-        var completed: [RecordedRequest] = []
-        var port = 0
+        public var completed: [RecordedRequest] = []
+        public var port = 0
     }
 
-    let state = Mutex(State())
-    let apiKey = "sk-test-SECRET-KEY-0123456789"
+    public let state = Mutex(State())
+    public let apiKey = "sk-test-SECRET-KEY-0123456789"
 
-    var baseURL: String { "http://127.0.0.1:\(state.withLock { $0.port })/v1" }
-    var requests: [RecordedRequest] { state.withLock { $0.requests } }
-    var callCount: Int { state.withLock { $0.requests.count + $0.forgotten } }
+    public var baseURL: String { "http://127.0.0.1:\(state.withLock { $0.port })/v1" }
+    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+    public var callCount: Int { state.withLock { $0.requests.count + $0.forgotten } }
 
     /// Drops the request log, keeping its count (a long scenario would otherwise measure the fake's memory).
-    func forgetRequests() {
+    public func forgetRequests() {
         state.withLock {
             $0.forgotten += $0.requests.count
             $0.requests.removeAll(keepingCapacity: false)
@@ -49,13 +49,13 @@ final class FakeLLM: Sendable {
     }
 
     /// The next answers, in order; after them, `fallback`.
-    func script(_ answers: [Answer]) { state.withLock { $0.script += answers } }
-    func setFallback(_ answer: Answer) { state.withLock { $0.fallback = answer } }
+    public func script(_ answers: [Answer]) { state.withLock { $0.script += answers } }
+    public func setFallback(_ answer: Answer) { state.withLock { $0.fallback = answer } }
     /// From now on every `every`-th request is answered with `answer`.
-    func failEvery(_ every: Int, with answer: Answer) { state.withLock { $0.periodicFault = (every, answer) } }
-    var completed: [RecordedRequest] { state.withLock { $0.completed } }
+    public func failEvery(_ every: Int, with answer: Answer) { state.withLock { $0.periodicFault = (every, answer) } }
+    public var completed: [RecordedRequest] { state.withLock { $0.completed } }
 
-    static func with<T: Sendable>(_ body: @Sendable (FakeLLM) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(_ body: @Sendable (FakeLLM) async throws -> T) async throws -> T {
         let fake = FakeLLM()
         let router = Router(context: ConnectionContext.self)
         router.post("/v1/chat/completions") { request, context in try await fake.respond(request, context: context) }
@@ -99,7 +99,7 @@ final class FakeLLM: Sendable {
     }
 
     /// OpenAI's chat-completion response.
-    static func completion(_ content: String, model: String, promptTokens: Int, completionTokens: Int) -> Response {
+    public static func completion(_ content: String, model: String, promptTokens: Int, completionTokens: Int) -> Response {
         FakeServerRunner.json(.ok, .object([
             "id": .string("chatcmpl-\(UUID().uuidString.prefix(8))"), "object": .string("chat.completion"),
             "created": .number(Double(Int(Date().timeIntervalSince1970))), "model": .string(model),
@@ -111,7 +111,7 @@ final class FakeLLM: Sendable {
     }
 
     /// Every way a recorded request departs from the chat-completions shape groomer must send.
-    static func violations(_ request: RecordedRequest) -> [String] {
+    public static func violations(_ request: RecordedRequest) -> [String] {
         var problems: [String] = []
         guard request.method == "POST", request.path == "/v1/chat/completions" else { return ["\(request.method) \(request.path) is not chat completions"] }
         guard let body = try? JSONValue.parse(request.body) else { return ["body is not JSON"] }

@@ -6,30 +6,41 @@ import NIOCore
 import ServiceLifecycle
 
 /// A request context that knows which TCP connection a request came on.
-struct ConnectionContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let connection: ObjectIdentifier
+public struct ConnectionContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let connection: ObjectIdentifier
 
-    init(source: ApplicationRequestContextSource) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         connection = ObjectIdentifier(source.channel)
     }
 }
 
 /// What a fake server saw: one request.
-struct RecordedRequest: Sendable {
-    var method: String
+public struct RecordedRequest: Sendable {
+    public var method: String
     /// The raw (still percent-encoded) path.
-    var path: String
-    var query: String?
+    public var path: String
+    public var query: String?
     /// Header names lower-cased.
-    var headers: [String: String]
-    var body: Data
-    var connection: ObjectIdentifier
-    var at: ContinuousClock.Instant
+    public var headers: [String: String]
+    public var body: Data
+    public var connection: ObjectIdentifier
+    public var at: ContinuousClock.Instant
+
+    public init(method: String, path: String, query: String?, headers: [String: String], body: Data, connection: ObjectIdentifier,
+                at: ContinuousClock.Instant) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.connection = connection
+        self.at = at
+    }
 
     /// Reads the whole request and notes its connection.
-    static func capture(_ request: Request, context: ConnectionContext) async throws -> RecordedRequest {
+    public static func capture(_ request: Request, context: ConnectionContext) async throws -> RecordedRequest {
         let body = try await request.body.collect(upTo: 1 << 24)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
@@ -37,7 +48,7 @@ struct RecordedRequest: Sendable {
                                body: Data(buffer: body), connection: context.connection, at: .now)
     }
 
-    var queryItems: [String: String] {
+    public var queryItems: [String: String] {
         var items: [String: String] = [:]
         for pair in (query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -48,9 +59,9 @@ struct RecordedRequest: Sendable {
 }
 
 /// Runs a Hummingbird router on a loopback port for the duration of `body`.
-enum FakeServerRunner {
+public enum FakeServerRunner {
     /// Serves `router` on a free loopback port for the duration of `body`, which gets the port.
-    static func run<T: Sendable>(_ router: Router<ConnectionContext>, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ router: Router<ConnectionContext>, _ body: @Sendable (Int) async throws -> T) async throws -> T {
         var logger = Logger(label: "fake")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -70,7 +81,7 @@ enum FakeServerRunner {
         }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
+    public static func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.description)))
@@ -78,7 +89,7 @@ enum FakeServerRunner {
 }
 
 /// A scripted failure a fake serves instead of its normal answer.
-enum Fault: Sendable {
+public enum Fault: Sendable {
     /// Answer with this status, headers and body.
     case status(Int, headers: [(String, String)] = [], body: String = #"{"message":"injected"}"#)
     /// Answer normally, after a delay.
@@ -87,13 +98,13 @@ enum Fault: Sendable {
     case hang
 }
 
-struct FaultRule: Sendable {
-    var method: String?
-    var pathContains: String?
-    var remaining: Int
-    var fault: Fault
+public struct FaultRule: Sendable {
+    public var method: String?
+    public var pathContains: String?
+    public var remaining: Int
+    public var fault: Fault
 
-    func matches(_ method: String, _ path: String) -> Bool {
+    public func matches(_ method: String, _ path: String) -> Bool {
         (self.method == nil || self.method == method) && (pathContains.map { path.contains($0) } ?? true)
     }
 }

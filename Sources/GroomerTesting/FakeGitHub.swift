@@ -8,90 +8,112 @@ import Synchronization
 /// A local GitHub: repositories, issues, labels and issue events in memory, served over real
 /// HTTP the way GitHub serves them (status codes, `Link` pagination, ETags and 304,
 /// rate-limit headers). It records every request and can be told to fail.
-final class FakeGitHub: Sendable {
-    struct Label: Sendable {
-        var name: String
-        var description: String?
-        var color = "ededed"
+public final class FakeGitHub: Sendable {
+    public struct Label: Sendable {
+        public var name: String
+        public var description: String?
+        public var color = "ededed"
+
+        public init(name: String, description: String? = nil, color: String = "ededed") {
+            self.name = name
+            self.description = description
+            self.color = color
+        }
     }
 
-    struct Issue: Sendable {
-        var number: Int
-        var title: String
-        var body: String
-        var state = "open"
-        var locked = false
-        var labels: [String] = []
-        var isPullRequest = false
-        var author = "octocat"
-        var events: [JSONValue] = []
-        var updatedAt = "2026-01-01T00:00:00Z"
-        var createdAt = "2026-01-01T00:00:00Z"
+    public struct Issue: Sendable {
+        public var number: Int
+        public var title: String
+        public var body: String
+        public var state = "open"
+        public var locked = false
+        public var labels: [String] = []
+        public var isPullRequest = false
+        public var author = "octocat"
+        public var events: [JSONValue] = []
+        public var updatedAt = "2026-01-01T00:00:00Z"
+        public var createdAt = "2026-01-01T00:00:00Z"
+
+        public init(number: Int, title: String, body: String, state: String = "open", locked: Bool = false, labels: [String] = [],
+                    isPullRequest: Bool = false, author: String = "octocat", events: [JSONValue] = [],
+                    updatedAt: String = "2026-01-01T00:00:00Z", createdAt: String = "2026-01-01T00:00:00Z") {
+            self.number = number
+            self.title = title
+            self.body = body
+            self.state = state
+            self.locked = locked
+            self.labels = labels
+            self.isPullRequest = isPullRequest
+            self.author = author
+            self.events = events
+            self.updatedAt = updatedAt
+            self.createdAt = createdAt
+        }
     }
 
-    struct Repository: Sendable {
-        var labels: [Label] = []
-        var issues: [Int: Issue] = [:]
-        var files: [String: Data] = [:]
+    public struct Repository: Sendable {
+        public var labels: [Label] = []
+        public var issues: [Int: Issue] = [:]
+        public var files: [String: Data] = [:]
         /// Issues that answer 301 (transferred) or 410 (deleted).
-        var moved: Set<Int> = []
-        var deleted: Set<Int> = []
+        public var moved: Set<Int> = []
+        public var deleted: Set<Int> = []
     }
 
-    struct State: Sendable {
-        var repositories: [String: Repository] = [:]
-        var requests: [RecordedRequest] = []
-        var faults: [FaultRule] = []
+    public struct State: Sendable {
+        public var repositories: [String: Repository] = [:]
+        public var requests: [RecordedRequest] = []
+        public var faults: [FaultRule] = []
         /// Every `every`-th request gets `fault`, besides the counted rules.
-        var periodicFaults: [(every: Int, fault: Fault)] = []
-        var tokens: Set<String> = ["test-token"]
-        var issuedInstallationTokens: [Int64: String] = [:]
-        var jwts: [String] = []
+        public var periodicFaults: [(every: Int, fault: Fault)] = []
+        public var tokens: Set<String> = ["test-token"]
+        public var issuedInstallationTokens: [Int64: String] = [:]
+        public var jwts: [String] = []
         /// Label objects with `suggest: true`, by "repository#number": pending, not applied.
-        var suggestions: [String: [JSONValue]] = [:]
+        public var suggestions: [String: [JSONValue]] = [:]
         /// Answer 422 to label objects, as an Enterprise Server older than label suggestions does.
-        var refusesLabelObjects = false
-        var rateRemaining = 5_000
-        var rateReset = Int(Date().timeIntervalSince1970) + 3_600
-        var port = 0
-        var eventCounter = 1_000
+        public var refusesLabelObjects = false
+        public var rateRemaining = 5_000
+        public var rateReset = Int(Date().timeIntervalSince1970) + 3_600
+        public var port = 0
+        public var eventCounter = 1_000
         /// Webhook delivery attempts by hook id ("app" for the App's own), newest first, as GitHub lists them.
-        var hookDeliveries: [String: [JSONValue]] = [:]
+        public var hookDeliveries: [String: [JSONValue]] = [:]
         /// Hooks whose deliveries these credentials may not see (403).
-        var hiddenHooks: Set<String> = []
+        public var hiddenHooks: Set<String> = []
         /// Delivery attempt ids a redelivery was asked for, by hook.
-        var redeliveries: [String: [Int]] = [:]
-        var login = "groomer-bot"
-        var appSlug = "groomer-app"
+        public var redeliveries: [String: [Int]] = [:]
+        public var login = "groomer-bot"
+        public var appSlug = "groomer-app"
         /// GitHub's secondary limit on content creation: a write sooner than this after the
         /// previous one is refused with 403 and `retry-after`, as GitHub documents.
-        var writeSpacing: Duration?
-        var lastWriteAt: ContinuousClock.Instant?
-        var secondaryLimitRefusals = 0
+        public var writeSpacing: Duration?
+        public var lastWriteAt: ContinuousClock.Instant?
+        public var secondaryLimitRefusals = 0
     }
 
-    let state = Mutex(State())
+    public let state = Mutex(State())
 
-    var port: Int { state.withLock { $0.port } }
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var requests: [RecordedRequest] { state.withLock { $0.requests } }
-    var distinctConnections: Int { Set(requests.map(\.connection)).count }
+    public var port: Int { state.withLock { $0.port } }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+    public var distinctConnections: Int { Set(requests.map(\.connection)).count }
 
     // MARK: Setup
 
-    func addRepository(_ name: String, labels: [Label]) {
+    public func addRepository(_ name: String, labels: [Label]) {
         state.withLock { $0.repositories[name, default: Repository()].labels = labels }
     }
 
-    func addIssue(_ repository: String, _ issue: Issue) {
+    public func addIssue(_ repository: String, _ issue: Issue) {
         state.withLock { $0.repositories[repository, default: Repository()].issues[issue.number] = issue }
     }
 
-    func issue(_ repository: String, _ number: Int) -> Issue? {
+    public func issue(_ repository: String, _ number: Int) -> Issue? {
         state.withLock { $0.repositories[repository]?.issues[number] }
     }
 
-    func updateIssue(_ repository: String, _ number: Int, _ change: @Sendable (inout Issue) -> Void) {
+    public func updateIssue(_ repository: String, _ number: Int, _ change: @Sendable (inout Issue) -> Void) {
         state.withLock { state in
             guard var issue = state.repositories[repository]?.issues[number] else { return }
             change(&issue)
@@ -100,7 +122,7 @@ final class FakeGitHub: Sendable {
     }
 
     /// A human (or bot) adds or removes a label, leaving an issue event as GitHub would.
-    func humanLabelChange(_ repository: String, _ number: Int, label: String, added: Bool, actor: String = "maintainer", bot: Bool = false) {
+    public func humanLabelChange(_ repository: String, _ number: Int, label: String, added: Bool, actor: String = "maintainer", bot: Bool = false) {
         state.withLock { state in
             guard var issue = state.repositories[repository]?.issues[number] else { return }
             if added { if !issue.labels.contains(label) { issue.labels.append(label) } } else { issue.labels.removeAll { $0 == label } }
@@ -112,14 +134,14 @@ final class FakeGitHub: Sendable {
     }
 
     /// Now as GitHub writes it: `YYYY-MM-DDTHH:MM:SSZ`.
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    public static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
-    func setFile(_ repository: String, path: String, contents: Data) {
+    public func setFile(_ repository: String, path: String, contents: Data) {
         state.withLock { $0.repositories[repository, default: Repository()].files[path] = contents }
     }
 
     /// Records a delivery attempt of `hook` as GitHub would list it (newest first).
-    func addHookDelivery(hook: String, id: Int, guid: String, event: String = "issues", statusCode: Int, deliveredAt: Date = Date()) {
+    public func addHookDelivery(hook: String, id: Int, guid: String, event: String = "issues", statusCode: Int, deliveredAt: Date = Date()) {
         let attempt = JSONValue.object([
             "id": .number(Double(id)), "guid": .string(guid), "delivered_at": .string(ISO8601DateFormatter().string(from: deliveredAt)),
             "redelivery": .bool(false), "duration": .number(0.05), "status": .string(statusCode < 400 ? "OK" : "Service Unavailable"),
@@ -129,26 +151,26 @@ final class FakeGitHub: Sendable {
         state.withLock { $0.hookDeliveries[hook, default: []].insert(attempt, at: 0) }
     }
 
-    func hideHook(_ hook: String) { state.withLock { _ = $0.hiddenHooks.insert(hook) } }
+    public func hideHook(_ hook: String) { state.withLock { _ = $0.hiddenHooks.insert(hook) } }
 
-    func redeliveries(hook: String) -> [Int] { state.withLock { $0.redeliveries[hook] ?? [] } }
+    public func redeliveries(hook: String) -> [Int] { state.withLock { $0.redeliveries[hook] ?? [] } }
 
-    func suggestions(_ repository: String, _ number: Int) -> [JSONValue] {
+    public func suggestions(_ repository: String, _ number: Int) -> [JSONValue] {
         state.withLock { $0.suggestions["\(repository)#\(number)"] ?? [] }
     }
 
-    func refuseLabelObjects() { state.withLock { $0.refusesLabelObjects = true } }
+    public func refuseLabelObjects() { state.withLock { $0.refusesLabelObjects = true } }
 
-    func markMoved(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.moved.insert(number) } }
-    func markDeleted(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.deleted.insert(number) } }
+    public func markMoved(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.moved.insert(number) } }
+    public func markDeleted(_ repository: String, _ number: Int) { state.withLock { _ = $0.repositories[repository]?.deleted.insert(number) } }
 
     /// The next `count` requests matching `method` and `pathContains` get `fault`.
-    func inject(_ fault: Fault, method: String? = nil, pathContains: String? = nil, count: Int = 1) {
+    public func inject(_ fault: Fault, method: String? = nil, pathContains: String? = nil, count: Int = 1) {
         state.withLock { $0.faults.append(FaultRule(method: method, pathContains: pathContains, remaining: count, fault: fault)) }
     }
 
     /// Drops every injected fault that has not fired yet, and the periodic ones.
-    func clearFaults() {
+    public func clearFaults() {
         state.withLock {
             $0.faults.removeAll()
             $0.periodicFaults.removeAll()
@@ -156,16 +178,16 @@ final class FakeGitHub: Sendable {
     }
 
     /// From now on every `every`-th request gets `fault`.
-    func failEvery(_ every: Int, with fault: Fault) { state.withLock { $0.periodicFaults.append((every, fault)) } }
+    public func failEvery(_ every: Int, with fault: Fault) { state.withLock { $0.periodicFaults.append((every, fault)) } }
 
     /// Refuses a write that arrives sooner than `spacing` after the previous write.
-    func enforceWriteSpacing(_ spacing: Duration) { state.withLock { $0.writeSpacing = spacing } }
-    var secondaryLimitRefusals: Int { state.withLock { $0.secondaryLimitRefusals } }
+    public func enforceWriteSpacing(_ spacing: Duration) { state.withLock { $0.writeSpacing = spacing } }
+    public var secondaryLimitRefusals: Int { state.withLock { $0.secondaryLimitRefusals } }
 
     /// Drops the request log (a long scenario would otherwise measure the fake's memory).
-    func forgetRequests() { state.withLock { $0.requests.removeAll(keepingCapacity: false) } }
+    public func forgetRequests() { state.withLock { $0.requests.removeAll(keepingCapacity: false) } }
 
-    func setRateLimit(remaining: Int, reset: Int) {
+    public func setRateLimit(remaining: Int, reset: Int) {
         state.withLock {
             $0.rateRemaining = remaining
             $0.rateReset = reset
@@ -175,7 +197,7 @@ final class FakeGitHub: Sendable {
     // MARK: Serving
 
     /// Runs the fake for the duration of `body`.
-    static func with<T: Sendable>(_ setup: (FakeGitHub) -> Void = { _ in }, _ body: @Sendable (FakeGitHub) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(_ setup: (FakeGitHub) -> Void = { _ in }, _ body: @Sendable (FakeGitHub) async throws -> T) async throws -> T {
         let fake = FakeGitHub()
         setup(fake)
         let router = Router(context: ConnectionContext.self)
@@ -452,12 +474,12 @@ final class FakeGitHub: Sendable {
 
     // MARK: GitHub's JSON shapes
 
-    static func labelJSON(_ label: Label) -> JSONValue {
+    public static func labelJSON(_ label: Label) -> JSONValue {
         .object(["id": .number(Double(abs(label.name.hashValue % 1_000_000))), "name": .string(label.name),
                  "description": label.description.map(JSONValue.string) ?? .null, "color": .string(label.color), "default": .bool(false)])
     }
 
-    static func issueJSON(_ issue: Issue, repository: String, labels: [Label]) -> JSONValue {
+    public static func issueJSON(_ issue: Issue, repository: String, labels: [Label]) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .number(Double(issue.number + 100_000)), "number": .number(Double(issue.number)),
             "title": .string(issue.title), "body": .string(issue.body), "state": .string(issue.state), "locked": .bool(issue.locked),
@@ -470,7 +492,7 @@ final class FakeGitHub: Sendable {
         return .object(object)
     }
 
-    static func labelEvent(id: Int, added: Bool, label: String, actor: String, bot: Bool) -> JSONValue {
+    public static func labelEvent(id: Int, added: Bool, label: String, actor: String, bot: Bool) -> JSONValue {
         .object(["id": .number(Double(id)), "event": .string(added ? "labeled" : "unlabeled"),
                  "actor": .object(["login": .string(actor), "type": .string(bot ? "Bot" : "User")]),
                  "label": .object(["name": .string(label), "color": .string("ededed")]),
@@ -478,7 +500,7 @@ final class FakeGitHub: Sendable {
     }
 
     /// The label names of an add/set body, in any of the forms GitHub accepts.
-    static func labelNames(_ body: Data) -> [String]? {
+    public static func labelNames(_ body: Data) -> [String]? {
         guard let json = try? JSONValue.parse(body) else { return nil }
         let list = json["labels"]?.array ?? json.array ?? json.string.map { [JSONValue.string($0)] }
         return list?.compactMap { $0.string ?? $0["name"]?.string }
