@@ -3,7 +3,7 @@
 store or workload beside its small counterpart measured in the same run, and the ratio."""
 import sys
 
-from results import load
+from results import load, ratio
 
 rows = load(sys.argv[1])
 
@@ -12,10 +12,6 @@ out = [("Figure", "Small", "Grown", "Ratio", "Target"), ("---", "---:", "---:", 
 
 def add(*cells):
     out.append(tuple(str(c) for c in cells))
-
-
-def ratio(a, b):
-    return f"{a / b:.2f}" if b else "–"
 
 
 def mib(value):

@@ -3,6 +3,11 @@ figure measured in several windows as "NAME#1", "NAME#2", …"""
 import json
 
 
+def ratio(a, b):
+    """a ÷ b to two places, or a dash without a ceiling."""
+    return f"{a / b:.2f}" if b else "–"
+
+
 def median(values):
     values = sorted(values)
     middle = len(values) // 2

@@ -2,7 +2,7 @@
 """Prints bench/run.sh's results (JSON lines) as a Markdown table: figure, ceiling, ratio, target."""
 import sys
 
-from results import load
+from results import load, ratio
 
 rows = load(sys.argv[1])
 
