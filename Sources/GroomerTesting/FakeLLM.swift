@@ -40,11 +40,13 @@ public final class FakeLLM: Sendable {
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
     public var callCount: Int { state.withLock { $0.requests.count + $0.forgotten } }
 
-    /// Drops the request log, keeping its count (a long scenario would otherwise measure the fake's memory).
+    /// Drops the request log and the completed requests, keeping the count (a long scenario
+    /// would otherwise measure the fake's memory: each kept request holds its prompt).
     public func forgetRequests() {
         state.withLock {
             $0.forgotten += $0.requests.count
             $0.requests.removeAll(keepingCapacity: false)
+            $0.completed.removeAll(keepingCapacity: false)
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import GroomerCore
+@_spi(Benchmark) import GroomerCore
 import GroomerTesting
 import Testing
 
@@ -10,7 +10,7 @@ import Testing
 /// It asserts what must hold however long the queue (each issue groomed once with one LLM call
 /// and one write, no write refused by the limit, no run losing its lock although runs outlast
 /// its TTL, a rival refused mid-run) and prints, per run, the time per groomed issue and the
-/// process's memory; `GROOMER_BENCH_LONG_QUEUE` sets the queue's length (default 400) and
+/// process's memory (resident, and the heap in use); `GROOMER_BENCH_LONG_QUEUE` sets the queue's length (default 400) and
 /// `GROOMER_BENCH_REPORT` a file for the JSON. Time and memory are printed, never asserted.
 @Suite struct LongQueueScenarioTests {
     static let queue = ProcessInfo.processInfo.environment["GROOMER_BENCH_LONG_QUEUE"].flatMap(Int.init) ?? 400
@@ -53,7 +53,8 @@ import Testing
                 runs.append(Report.Run(groomed: summary.groomed, seconds: seconds,
                                        millisecondsPerIssue: seconds * 1000 / Double(max(1, summary.groomed)),
                                        pendingAfter: try await h.server.store.pendingRequestCount(),
-                                       residentMiB: Self.residentMiB()))
+                                       residentMiB: Self.residentMiB(),
+                                       heapMiB: Double(AllocatorTuning.heapBytesInUse()) / 1_048_576))
             }
             guard case .busy(let holder, _) = try await rivalAnswer.value else {
                 Issue.record("the rival took the lock of a run in progress")
@@ -97,6 +98,9 @@ import Testing
             var millisecondsPerIssue: Double
             var pendingAfter: Int
             var residentMiB: Double
+            /// What the allocator has handed out and not had back (resident memory also counts
+            /// freed pages glibc keeps for reuse).
+            var heapMiB: Double
         }
     }
 }

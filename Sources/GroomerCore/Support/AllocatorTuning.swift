@@ -17,4 +17,13 @@ public enum AllocatorTuning {
     public static func applyForServer() -> Bool {
         mallopt(M_TRIM_THRESHOLD, Int32(retainedHeapTop)) == 1 && mallopt(M_MMAP_THRESHOLD, Int32(separateMappingThreshold)) == 1
     }
+
+    /// Bytes the allocator has handed out and not had back (`mallinfo2`: the arenas' and the
+    /// separate mappings' blocks in use). Unlike resident memory it does not count freed
+    /// pages glibc keeps, so it shows what a process holds.
+    @_spi(Benchmark)
+    public static func heapBytesInUse() -> Int {
+        let info = mallinfo2()
+        return Int(info.uordblks) + Int(info.hblkhd)
+    }
 }
