@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
               GROOMER_HOST, GROOMER_PORT  where to listen (default 127.0.0.1:8080)
               GROOMER_GITHUB_TOKEN        a token; or GROOMER_GITHUB_APP_ID and
                                           GROOMER_GITHUB_APP_PRIVATE_KEY_PATH
+              GROOMER_GITHUB_WRITES_PER_HOUR  label writes per installation in
+                                          any hour (default 500, GitHub's limit; 0: none)
               GROOMER_BOT_LOGIN           groomer's own login (default: asked of
                                           GitHub at start)
               GROOMER_ADMIN_TOKEN         enables /api and /ui; without it, 404

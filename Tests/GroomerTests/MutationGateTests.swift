@@ -76,4 +76,29 @@ import Testing
             group.cancelAll()
         }
     }
+
+    @Test func noMoreThanTheBudgetOfWritesStartWithinTheWindow() async throws {
+        let gate = MutationGate(spacing: .zero, budget: 3, window: .milliseconds(300))
+        var starts: [ContinuousClock.Instant] = []
+        for _ in 0..<7 {
+            starts.append(try await gate.run(for: "installation:1") { ContinuousClock.now })
+        }
+        for index in 3..<starts.count {
+            #expect(starts[index] - starts[index - 3] >= .milliseconds(300), "write \(index + 1) came within the window of three others")
+        }
+        // Another installation has a budget of its own.
+        let other = ContinuousClock.now
+        _ = try await gate.run(for: "installation:2") { () }
+        #expect(ContinuousClock.now - other < .milliseconds(300))
+    }
+
+    @Test func aWriteCancelledWhileWaitingForTheBudgetIsNotMade() async throws {
+        let gate = MutationGate(spacing: .zero, budget: 1, window: .seconds(600))
+        _ = try await gate.run(for: "token") { () }
+        let made = Mutex(false)
+        let second = Task { try await gate.run(for: "token") { made.withLock { $0 = true } } }
+        second.cancel()
+        await #expect(throws: CancellationError.self) { try await second.value }
+        #expect(made.withLock { $0 } == false)
+    }
 }

@@ -59,6 +59,8 @@ import Testing
                     "GROOMER_CONFIG": configuration.path, "GROOMER_GITHUB_TOKEN": "test-token", "GROOMER_GITHUB_API_URL": github.baseURL,
                     "GROOMER_LLM_URL": llm.baseURL, "GROOMER_LLM_API_KEY": llm.apiKey, "GROOMER_LLM_MODEL": "gpt-test",
                     "GROOMER_BOT_LOGIN": "groomer-bot",
+                    // The long profile writes thousands of labels in minutes; the fake enforces no hourly limit.
+                    "GROOMER_GITHUB_WRITES_PER_HOUR": "0",
                 ]
                 let supervisor = try await Supervisor(environment: environment)
                 let driver = Driver(profile: profile, github: github)

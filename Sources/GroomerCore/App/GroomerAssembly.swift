@@ -6,7 +6,8 @@ public enum GroomerAssembly {
     /// The GitHub client, or nil when no credentials are configured (offline).
     public static func github(_ settings: Settings, transport: any HTTPTransport, logger: Logger) throws -> (any GitHubAPI)? {
         guard let credentials = try GitHubCredentials.from(settings) else { return nil }
-        return GitHubRESTClient(baseURL: settings.githubAPIURL, transport: transport, credentials: credentials, logger: logger)
+        return GitHubRESTClient(baseURL: settings.githubAPIURL, transport: transport, credentials: credentials,
+                                writesPerHour: settings.githubWritesPerHour, logger: logger)
     }
 
     /// The LLM triage, or nil when no LLM is configured.

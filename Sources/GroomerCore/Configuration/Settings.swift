@@ -13,6 +13,9 @@ public struct Settings: Sendable {
     public var githubToken: String?
     public var githubAppID: String?
     public var githubAppPrivateKeyPath: String?
+    /// `GROOMER_GITHUB_WRITES_PER_HOUR`: label writes per installation in any hour (GitHub's
+    /// secondary limit, 500); nil (`0`) for none, as on an Enterprise Server without limits.
+    public var githubWritesPerHour: Int?
     public var botLogin: String?
     public var llmURL: String?
     public var llmAPIKey: String?
@@ -42,6 +45,12 @@ public struct Settings: Sendable {
         githubToken = value("GROOMER_GITHUB_TOKEN")
         githubAppID = value("GROOMER_GITHUB_APP_ID")
         githubAppPrivateKeyPath = value("GROOMER_GITHUB_APP_PRIVATE_KEY_PATH")
+        let writesText = value("GROOMER_GITHUB_WRITES_PER_HOUR") ?? "500"
+        guard let writes = Int(writesText), writes >= 0 else {
+            throw ConfigurationError(source: "GROOMER_GITHUB_WRITES_PER_HOUR", key: nil,
+                                     problem: "expected a whole number of writes an hour (0 for no budget), got \(writesText)")
+        }
+        githubWritesPerHour = writes == 0 ? nil : writes
         botLogin = value("GROOMER_BOT_LOGIN")
         llmURL = value("GROOMER_LLM_URL")
         llmAPIKey = value("GROOMER_LLM_API_KEY")

@@ -24,15 +24,17 @@ public final class GitHubRESTClient: GitHubAPI {
     /// Backoff base for 5xx answers and transport failures.
     private let transientBackoff: TimeInterval
 
+    /// - Parameter writesPerHour: label writes per installation in any hour (GitHub documents 500
+    ///   content-creating requests an hour); nil for no budget.
     public init(baseURL: String = "https://api.github.com", transport: any HTTPTransport, credentials: GitHubCredentials?,
                 policy: RateLimitPolicy = RateLimitPolicy(), mutationSpacing: Duration = .seconds(1),
-                requestTimeout: TimeInterval = 30, transientBackoff: TimeInterval = 2,
+                writesPerHour: Int? = 500, requestTimeout: TimeInterval = 30, transientBackoff: TimeInterval = 2,
                 clock: any GroomerClock = SystemClock(), logger: Logger = Logger(label: "groomer.github")) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport
         self.credentials = credentials
         self.policy = policy
-        self.gate = MutationGate(spacing: mutationSpacing)
+        self.gate = MutationGate(spacing: mutationSpacing, budget: writesPerHour)
         self.requestTimeout = requestTimeout
         self.transientBackoff = transientBackoff
         self.clock = clock

@@ -1,15 +1,27 @@
 import Foundation
 
 /// GitHub's secondary-limit guidance: mutating requests one at a time per
-/// installation, each starting at least `spacing` after the previous one finished.
+/// installation, each starting at least `spacing` after the previous one finished, and no more
+/// than `budget` of them starting within any `window` (GitHub documents 80 content-creating
+/// requests a minute, which the spacing keeps, and 500 an hour, which the budget keeps).
 actor MutationGate {
+    /// GitHub's documented hourly ceiling on content-creating requests.
+    static let gitHubWritesPerHour = 500
+
     private let spacing: Duration
+    /// Nil: no budget (an Enterprise Server with its limits off).
+    private let budget: Int?
+    private let window: Duration
     private var busy: Set<String> = []
     private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var lastFinish: [String: ContinuousClock.Instant] = [:]
+    /// The start of each identity's latest writes, at most `budget` of them, oldest first.
+    private var starts: [String: [ContinuousClock.Instant]] = [:]
 
-    init(spacing: Duration = .seconds(1)) {
+    init(spacing: Duration = .seconds(1), budget: Int? = MutationGate.gitHubWritesPerHour, window: Duration = .seconds(3_600)) {
         self.spacing = spacing
+        self.budget = budget.flatMap { $0 > 0 ? $0 : nil }
+        self.window = window
     }
 
     /// Runs `body` as the only mutation of `identity`, at least `spacing` after the previous one ended.
@@ -22,6 +34,16 @@ actor MutationGate {
         if let last = lastFinish[identity] {
             let next = last + spacing
             if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
+        }
+        if let budget, let recent = starts[identity], recent.count >= budget {
+            // The budget is spent: wait until the oldest of the window's writes leaves it. A
+            // cancelled wait (shutdown) throws rather than writing past the budget.
+            let next = recent[recent.count - budget] + window
+            if next > .now { try await Task.sleep(until: next, clock: .continuous) }
+        }
+        if let budget {
+            starts[identity, default: []].append(.now)
+            if starts[identity]!.count > budget { starts[identity]!.removeFirst() }
         }
         return try await body()
     }

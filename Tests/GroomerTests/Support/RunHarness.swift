@@ -88,6 +88,7 @@ struct RunHarness: Sendable {
         let transport = CurlTransport()
         let client = GitHubRESTClient(baseURL: github.baseURL, transport: transport, credentials: .token("test-token"),
                                       policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), mutationSpacing: mutationSpacing,
+                                      writesPerHour: nil,
                                       transientBackoff: 0.05, logger: quiet)
         let model = OpenAICompatibleClient(baseURL: llm.baseURL, apiKey: llm.apiKey, model: "gpt-test", transport: transport,
                                            timeout: 5, maxAttempts: llmAttempts, backoff: 0.05, logger: quiet)
