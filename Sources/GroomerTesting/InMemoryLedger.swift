@@ -38,7 +38,7 @@ public final class InMemoryLedger: AuditLog, LabelLedger {
     }
 
     public func runs(limit: Int, before: Int64?) async throws -> [RunRecord] {
-        state.withLock { state in Array(state.runs.reversed().filter { before == nil || $0.id < before! }.prefix(limit)) }
+        state.withLock { state in Array(state.runs.reversed().filter { run in before.map { run.id < $0 } ?? true }.prefix(limit)) }
     }
 
     public func recordGroom(_ record: GroomRecord) async throws {

@@ -52,9 +52,9 @@ public struct GroomerApplication: Sendable {
 
     /// How much the HTTP surface accepts and waits for; tests shorten these to reach the limits.
     public struct Limits: Sendable {
-        public var maximumBodySize = WebhookReceiver.maximumBodySize
-        public var bodyDeadline = WebhookReceiver.bodyDeadline
-        public var idleTimeout = GroomerServer.idleTimeout
+        public var maximumBodySize: Int
+        public var bodyDeadline: Duration
+        public var idleTimeout: Duration
 
         public init(maximumBodySize: Int = WebhookReceiver.maximumBodySize, bodyDeadline: Duration = WebhookReceiver.bodyDeadline,
                     idleTimeout: Duration = GroomerServer.idleTimeout) {

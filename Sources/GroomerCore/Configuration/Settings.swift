@@ -45,7 +45,7 @@ public struct Settings: Sendable {
         githubToken = value("GROOMER_GITHUB_TOKEN")
         githubAppID = value("GROOMER_GITHUB_APP_ID")
         githubAppPrivateKeyPath = value("GROOMER_GITHUB_APP_PRIVATE_KEY_PATH")
-        let writesText = value("GROOMER_GITHUB_WRITES_PER_HOUR") ?? "500"
+        let writesText = value("GROOMER_GITHUB_WRITES_PER_HOUR") ?? String(GitHubRESTClient.gitHubWritesPerHour)
         guard let writes = Int(writesText), writes >= 0 else {
             throw ConfigurationError(source: "GROOMER_GITHUB_WRITES_PER_HOUR", key: nil,
                                      problem: "expected a whole number of writes an hour (0 for no budget), got \(writesText)")

@@ -24,11 +24,14 @@ public final class GitHubRESTClient: GitHubAPI {
     /// Backoff base for 5xx answers and transport failures.
     private let transientBackoff: TimeInterval
 
-    /// - Parameter writesPerHour: label writes per installation in any hour (GitHub documents 500
-    ///   content-creating requests an hour); nil for no budget.
+    /// GitHub's documented ceiling on content-creating requests in any hour.
+    public static let gitHubWritesPerHour = 500
+
+    /// - Parameter writesPerHour: label writes per installation in any hour (`gitHubWritesPerHour`
+    ///   by default); nil for no budget.
     public init(baseURL: String = "https://api.github.com", transport: any HTTPTransport, credentials: GitHubCredentials?,
                 policy: RateLimitPolicy = RateLimitPolicy(), mutationSpacing: Duration = .seconds(1),
-                writesPerHour: Int? = 500, requestTimeout: TimeInterval = 30, transientBackoff: TimeInterval = 2,
+                writesPerHour: Int? = GitHubRESTClient.gitHubWritesPerHour, requestTimeout: TimeInterval = 30, transientBackoff: TimeInterval = 2,
                 clock: any GroomerClock = SystemClock(), logger: Logger = Logger(label: "groomer.github")) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport

@@ -5,9 +5,6 @@ import Foundation
 /// than `budget` of them starting within any `window` (GitHub documents 80 content-creating
 /// requests a minute, which the spacing keeps, and 500 an hour, which the budget keeps).
 actor MutationGate {
-    /// GitHub's documented hourly ceiling on content-creating requests.
-    static let gitHubWritesPerHour = 500
-
     private let spacing: Duration
     /// Nil: no budget (an Enterprise Server with its limits off).
     private let budget: Int?
@@ -18,7 +15,7 @@ actor MutationGate {
     /// The start of each identity's latest writes, at most `budget` of them, oldest first.
     private var starts: [String: [ContinuousClock.Instant]] = [:]
 
-    init(spacing: Duration = .seconds(1), budget: Int? = MutationGate.gitHubWritesPerHour, window: Duration = .seconds(3_600)) {
+    init(spacing: Duration = .seconds(1), budget: Int? = GitHubRESTClient.gitHubWritesPerHour, window: Duration = .seconds(3_600)) {
         self.spacing = spacing
         self.budget = budget.flatMap { $0 > 0 ? $0 : nil }
         self.window = window
@@ -35,15 +32,16 @@ actor MutationGate {
             let next = last + spacing
             if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
         }
-        if let budget, let recent = starts[identity], recent.count >= budget {
-            // The budget is spent: wait until the oldest of the window's writes leaves it. A
-            // cancelled wait (shutdown) throws rather than writing past the budget.
-            let next = recent[recent.count - budget] + window
-            if next > .now { try await Task.sleep(until: next, clock: .continuous) }
-        }
         if let budget {
-            starts[identity, default: []].append(.now)
-            if starts[identity]!.count > budget { starts[identity]!.removeFirst() }
+            var recent = starts[identity] ?? []
+            if recent.count == budget {
+                // The budget is spent: wait until the oldest of the window's writes leaves it. A
+                // cancelled wait (shutdown) throws rather than writing past the budget.
+                let next = recent.removeFirst() + window
+                if next > .now { try await Task.sleep(until: next, clock: .continuous) }
+            }
+            recent.append(.now)
+            starts[identity] = recent
         }
         return try await body()
     }

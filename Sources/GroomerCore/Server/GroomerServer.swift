@@ -27,12 +27,12 @@ public enum GroomerServer {
         }
     }
 
-    /// - Parameters:
-    ///   - onRunning: called with the bound port once the server listens (tests bind port 0).
     /// A connection that sends nothing for this long is closed, so idle or stalled clients
     /// cannot pile up; a body that trickles is bounded by `WebhookReceiver.bodyDeadline`.
     public static let idleTimeout = Duration.seconds(30)
 
+    /// The server around `router`.
+    /// - Parameter onRunning: called with the bound port once the server listens (port 0 picks one).
     public static func buildApplication(
         host: String, port: Int, router: Router<BasicRequestContext>, logger: Logger,
         idleTimeout: Duration = GroomerServer.idleTimeout, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
