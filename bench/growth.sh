@@ -6,20 +6,28 @@
 # training cost against the size of a repository's history, and a queue of 10,000 due requests
 # groomed against the fakes. Prints the growth table.
 #
-#   bench/growth.sh [--seconds N] [--deliveries N] [--issues N] [--queue N]
+#   bench/growth.sh [--seconds N] [--deliveries N] [--issues N] [--queue N] [--postgres]
+#
+# --postgres also measures the empty and the full store, and the retention, on a throwaway
+# PostgreSQL (scripts/with-postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 fill_deliveries=1000000 fill_issues=100000 queue=10000
+seconds=10 fill_deliveries=1000000 fill_issues=100000 queue=10000 postgres=0
+arguments=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift ;;
     --deliveries) fill_deliveries=$2; shift ;;
     --issues) fill_issues=$2; shift ;;
     --queue) queue=$2; shift ;;
-    *) echo "usage: bench/growth.sh [--seconds N] [--deliveries N] [--issues N] [--queue N]" >&2; exit 2 ;;
+    --postgres) postgres=1 ;;
+    *) echo "usage: bench/growth.sh [--seconds N] [--deliveries N] [--issues N] [--queue N] [--postgres]" >&2; exit 2 ;;
   esac
   shift
 done
+if [ "$postgres" = 1 ] && [ -z "${GROOMER_TEST_POSTGRES_URL:-}" ]; then
+  exec scripts/with-postgres "$0" "${arguments[@]}"
+fi
 
 source bench/common.sh
 
@@ -49,6 +57,21 @@ measure_store full "sqlite:$work/full.sqlite"
 echo "the retention window moving on 5 days: deliveries older than 2 days pruned" >&2
 "$bin/groomer-bench" prune "sqlite:$work/full.sqlite" 2 >>"$results"
 
+if [ "$postgres" = 1 ]; then
+  base=${GROOMER_TEST_POSTGRES_URL%/*}
+  for database in growth_empty growth_full; do
+    psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database" >/dev/null
+  done
+  echo "PostgreSQL: the empty store" >&2
+  "$bin/groomer-bench" fill "$base/growth_empty" 0 0 | sed 's/"name":"fill"/"name":"pg-fill"/' >>"$results"
+  measure_store pg-empty "$base/growth_empty"
+  echo "PostgreSQL: a week of history: $fill_deliveries deliveries over $fill_issues issues" >&2
+  "$bin/groomer-bench" fill "$base/growth_full" "$fill_deliveries" "$fill_issues" 6.9 | sed 's/"name":"fill"/"name":"pg-fill-full"/' >>"$results"
+  measure_store pg-full "$base/growth_full"
+  echo "PostgreSQL: the retention window moving on 5 days" >&2
+  "$bin/groomer-bench" prune "$base/growth_full" 2 | sed 's/"name":"prune"/"name":"pg-prune"/' >>"$results"
+fi
+
 for size in 1000 10000 50000; do
   echo "learned triage on a history of $size issues" >&2
   "$bin/groomer-bench" learn-growth "$size" >>"$results"
@@ -61,6 +84,6 @@ echo "{\"name\":\"queue\",\"report\":$(cat "$work/queue.json")}" >>"$results"
 
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "command: bench/growth.sh --seconds $seconds --deliveries $fill_deliveries --issues $fill_issues --queue $queue"
+echo "command: bench/growth.sh --seconds $seconds --deliveries $fill_deliveries --issues $fill_issues --queue $queue$([ "$postgres" = 1 ] && echo " --postgres")"
 echo
 python3 bench/growth_table.py "$results"

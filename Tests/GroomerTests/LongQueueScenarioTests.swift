@@ -68,8 +68,16 @@ import Testing
             #expect(try await h.server.store.pendingRequestCount() == 0)
             #expect(h.github.issue(RunHarness.repository, Self.queue)?.labels == ["bug"])
 
+            // What the fake GitHub itself keeps for one more labelled write per issue (the label and
+            // its issue event), measured the same way: the part of the heap's growth that is not groomer's.
+            let heapBefore = AllocatorTuning.heapBytesInUse()
+            for number in numbers {
+                h.github.humanLabelChange(RunHarness.repository, number, label: "probe", added: true, actor: "groomer-bot", bot: true)
+            }
+            let fakeBytes = Double(AllocatorTuning.heapBytesInUse()) - Double(heapBefore)
             let report = Report(queue: Self.queue, batch: runner.batchSize, concurrency: runner.concurrency,
-                                llmLatencyMilliseconds: 20, writeSpacingMilliseconds: 10, runs: runs)
+                                llmLatencyMilliseconds: 20, writeSpacingMilliseconds: 10, runs: runs,
+                                fakeGitHubBytesPerWrite: fakeBytes / Double(Self.queue))
             let json = try JSONEncoder.sorted.encode(report)
             print("long-queue: \(String(decoding: json, as: UTF8.self))")
             if let path = ProcessInfo.processInfo.environment["GROOMER_BENCH_REPORT"] {
@@ -91,6 +99,8 @@ import Testing
         var llmLatencyMilliseconds: Int
         var writeSpacingMilliseconds: Int
         var runs: [Run]
+        /// The heap the fake GitHub takes for one labelled write of an issue (its own state, not groomer's).
+        var fakeGitHubBytesPerWrite: Double
 
         struct Run: Encodable {
             var groomed: Int

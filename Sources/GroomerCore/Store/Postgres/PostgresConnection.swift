@@ -10,6 +10,8 @@ final class PostgresConnection: SQLConnection {
     /// Statements prepared on this connection, by SQL: the server parses and plans each once
     /// rather than on every call. A reconnect forgets them, as the server does.
     private var prepared: [String: String] = [:]
+    /// Set when a pipeline could not be closed: the connection is reset before its next use.
+    private var needsReset = false
 
     init(url: String) throws(StoreError) {
         handle = PQconnectdb(url)
@@ -25,7 +27,8 @@ final class PostgresConnection: SQLConnection {
     /// Reconnects when the previous statement found the connection broken.
     private func ensureConnected() throws(StoreError) {
         guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
-        if PQstatus(handle) != CONNECTION_OK {
+        if needsReset || PQstatus(handle) != CONNECTION_OK {
+            needsReset = false
             prepared = [:]
             PQreset(handle)
             guard PQstatus(handle) == CONNECTION_OK else {
@@ -49,6 +52,61 @@ final class PostgresConnection: SQLConnection {
     func query(_ sql: String, _ parameters: [SQLValue] = []) throws(StoreError) -> (rows: [SQLRow], changes: Int) {
         try ensureConnected()
         guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
+        let name = try preparedName(sql, parameterCount: parameters.count, handle)
+        let result = Self.withParameters(parameters) { count, values in PQexecPrepared(handle, name, count, values, nil, nil, 0) }
+        defer { PQclear(result) }
+        try check(result, handle)
+        return Self.read(result)
+    }
+
+    /// Runs `statements` as one pipeline (libpq's pipeline mode): sent together, answered
+    /// together, one round trip, and one implicit transaction that commits at the pipeline's
+    /// sync. If any statement fails the server rolls back all of them, and this throws the
+    /// first failure.
+    func pipeline(_ statements: [(sql: String, parameters: [SQLValue])]) throws(StoreError) -> [(rows: [SQLRow], changes: Int)] {
+        try ensureConnected()
+        guard let handle else { throw StoreError(.unavailable, "PostgreSQL: no connection") }
+        // Prepared before the pipeline starts: PQprepare waits for its own answer.
+        var names: [String] = []
+        for statement in statements { names.append(try preparedName(statement.sql, parameterCount: statement.parameters.count, handle)) }
+        guard PQenterPipelineMode(handle) == 1 else { throw StoreError(.unavailable, "PostgreSQL: cannot enter pipeline mode") }
+        // A pipeline left unfinished (the connection broke mid-answer) leaves the connection unusable: reset it.
+        defer { if PQexitPipelineMode(handle) != 1 { needsReset = true } }
+        for (statement, name) in zip(statements, names) {
+            let sent = Self.withParameters(statement.parameters) { count, values in PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
+            guard sent == 1 else { throw StoreError(.unavailable, "PostgreSQL: \(Self.message(PQerrorMessage(handle)))") }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw StoreError(.unavailable, "PostgreSQL: \(Self.message(PQerrorMessage(handle)))") }
+        var results: [(rows: [SQLRow], changes: Int)] = []
+        results.reserveCapacity(statements.count)
+        var failure: StoreError?
+        for _ in statements {
+            let result = PQgetResult(handle)
+            if failure == nil {
+                do throws(StoreError) {
+                    try check(result, handle)
+                    results.append(Self.read(result))
+                } catch {
+                    failure = error
+                }
+            }
+            PQclear(result)
+            guard result != nil else { break }
+            // Each statement's results end with a null.
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        // The sync's own result closes the pipeline.
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// The parameters as libpq's C strings (text format), for the length of `body`.
+    private static func withParameters<T>(_ parameters: [SQLValue], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
         let texts: [String?] = parameters.map { value in
             switch value {
             case .null: return nil
@@ -59,14 +117,15 @@ final class PostgresConnection: SQLConnection {
         }
         var cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { for pointer in cStrings { free(pointer) } }
-        let name = try preparedName(sql, parameterCount: texts.count, handle)
-        let result: OpaquePointer? = cStrings.withUnsafeMutableBufferPointer { buffer in
+        return cStrings.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { values in
-                PQexecPrepared(handle, name, Int32(texts.count), texts.isEmpty ? nil : values, nil, nil, 0)
+                body(Int32(texts.count), texts.isEmpty ? nil : UnsafePointer(values))
             }
         }
-        defer { PQclear(result) }
-        try check(result, handle)
+    }
+
+    /// A result's rows (every value as text) and the count of rows it changed.
+    private static func read(_ result: OpaquePointer?) -> (rows: [SQLRow], changes: Int) {
         var rows: [SQLRow] = []
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
@@ -75,16 +134,11 @@ final class PostgresConnection: SQLConnection {
             var values: [SQLValue] = []
             values.reserveCapacity(Int(columnCount))
             for column in 0..<columnCount {
-                if PQgetisnull(result, row, column) == 1 {
-                    values.append(.null)
-                } else {
-                    values.append(.text(String(cString: PQgetvalue(result, row, column))))
-                }
+                values.append(PQgetisnull(result, row, column) == 1 ? .null : .text(String(cString: PQgetvalue(result, row, column))))
             }
             rows.append(SQLRow(values: values))
         }
-        let changes = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return (rows, changes)
+        return (rows, Int(String(cString: PQcmdTuples(result))) ?? 0)
     }
 
     /// The name `sql` is prepared under on this connection, preparing it on first use.

@@ -22,14 +22,18 @@ struct SQLDialect: Sendable {
     /// Whether a delivery's record and its coalescing upsert fit one statement (PostgreSQL's
     /// data-modifying `WITH`), so a groom delivery costs one round trip.
     let recordsAndUpsertsInOneStatement: Bool
+    /// What makes the rows a prune deleted reusable at once: PostgreSQL's `VACUUM` (without it the
+    /// space waits for autovacuum, and deliveries written meanwhile grow the table); nil for
+    /// SQLite, whose freed pages go on its free list as they are deleted.
+    let reclaimAfterPrune: String?
 
     static let sqlite = SQLDialect(kind: .sqlite, placeholderPrefix: "?", integerType: "INTEGER",
                                    serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT", greatest: "MAX", least: "MIN", bigintCast: "", databaseClock: nil,
-                                   recordsAndUpsertsInOneStatement: false)
+                                   recordsAndUpsertsInOneStatement: false, reclaimAfterPrune: nil)
     static let postgres = SQLDialect(kind: .postgres, placeholderPrefix: "$", integerType: "BIGINT", serialKey: "BIGSERIAL PRIMARY KEY",
                                      greatest: "GREATEST", least: "LEAST", bigintCast: "::bigint",
                                      databaseClock: "(extract(epoch from clock_timestamp()) * 1000)::bigint",
-                                     recordsAndUpsertsInOneStatement: true)
+                                     recordsAndUpsertsInOneStatement: true, reclaimAfterPrune: "VACUUM (ANALYZE) deliveries")
 }
 
 /// A statement's parameters as it is written: each `bind` appends a value and answers its

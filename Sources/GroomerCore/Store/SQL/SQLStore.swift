@@ -85,7 +85,8 @@ extension SQLBackedStore {
 
     /// Deletes in slices of `pruneSlice` rows, each its own statement: a week of a busy hook is
     /// hundreds of thousands of rows, and one statement would hold the write lock (SQLite's
-    /// only writer) for seconds while deliveries wait behind it.
+    /// only writer) for seconds while deliveries wait behind it. Then makes the space reusable
+    /// where the backend needs telling (`SQLDialect.reclaimAfterPrune`).
     public func pruneDeliveries(receivedBefore cutoff: Date) async throws -> Int {
         var total = 0
         while true {
@@ -94,7 +95,12 @@ extension SQLBackedStore {
                     SELECT hook_id, guid FROM deliveries WHERE received_at < \(p.time(cutoff)) LIMIT \(pruneSlice))
                 """ }, { $0.changes })
             total += deleted
-            if deleted < pruneSlice { return total }
+            if deleted < pruneSlice { break }
         }
+        if total > 0, let reclaim = sql.dialect.reclaimAfterPrune {
+            // A plain VACUUM locks out no reader or writer; it cannot run in a transaction, so it goes alone.
+            try await sql.connection { db in try db.execute(reclaim) }
+        }
+        return total
     }
 }
