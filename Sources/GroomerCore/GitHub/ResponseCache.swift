@@ -51,7 +51,8 @@ actor ResponseCache {
         while entries.count > capacity || bytes > byteCapacity, oldest < order.count {
             let evicted = order[oldest]
             oldest += 1
-            // A key dropped as too large may still be listed: it frees nothing.
+            // A key dropped as too large is still listed (and, stored again, listed twice: its
+            // first listing evicts it early, which costs one full read).
             if let gone = entries.removeValue(forKey: evicted) { bytes -= gone.bytes }
         }
         // Compact once the evicted keys are half the list: amortised constant time.

@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// A delivery alone (the queue was empty) costs what it did without batching: one statement,
 /// one round trip. A batch of groom deliveries (one statement each) goes as one libpq pipeline:
-/// one round trip and one implicit transaction; any other batch between `BEGIN` and `COMMIT`. Each is acknowledged only after the commit that holds it. A batch that fails
-/// is rolled back and each of its deliveries is tried in a transaction of its own, so one
-/// failure never fails or half-writes another. A batch's statements run in the order of the
+/// one round trip and one implicit transaction; any other batch between `BEGIN` and `COMMIT`.
+/// Each is acknowledged only after the commit that holds it. A batch that fails is rolled back
+/// and each of its deliveries is tried in a transaction of its own, so one failure never fails
+/// or half-writes another. A batch's statements run in the order of the
 /// issues they touch, so two batches never lock the same two requests in opposite orders.
 final class PostgresGroupCommit: Sendable {
     private struct State {
@@ -80,17 +81,15 @@ final class PostgresGroupCommit: Sendable {
         var results: [IngestResult] = []
         results.reserveCapacity(ordered.count)
         do {
-            if let statements = pipelined(ordered) {
+            let statements = ordered.compactMap(combinedStatement)
+            if statements.count == ordered.count {
                 // Every delivery is one statement: all of them in one round trip and one transaction.
-                results = try db.pipeline(statements).map { answer in
-                    answer.rows.first.map { .recorded(.queued, request: StoreRows.request($0)) } ?? .duplicate
-                }
-                for (pending, result) in zip(ordered, results) { pending.continuation.resume(returning: result) }
-                return
+                results = try db.pipeline(statements).map { combinedResult($0.rows) }
+            } else {
+                try db.query("BEGIN", [])
+                for pending in ordered { results.append(try ingest(pending, on: db, inTransaction: true)) }
+                try db.query("COMMIT", [])
             }
-            try db.query("BEGIN", [])
-            for pending in ordered { results.append(try ingest(pending, on: db, inTransaction: true)) }
-            try db.query("COMMIT", [])
         } catch {
             _ = try? db.query("ROLLBACK", [])
             // Whether the fault was one delivery's or the server's, each now stands alone.
@@ -100,37 +99,31 @@ final class PostgresGroupCommit: Sendable {
         for (pending, result) in zip(ordered, results) { pending.continuation.resume(returning: result) }
     }
 
-    /// The batch as one statement per delivery, when each is a groom delivery whose record and
-    /// upsert fit one statement; nil when any needs more.
-    private static func pipelined(_ batch: [IngestBatch.Pending]) -> [(sql: String, parameters: [SQLValue])]? {
-        guard let combined = IngestStatements.postgres.recordAndUpsertRequest else { return nil }
-        var statements: [(sql: String, parameters: [SQLValue])] = []
-        statements.reserveCapacity(batch.count)
-        for pending in batch {
-            guard case .groom(let key, let installationID, _) = pending.effect else { return nil }
-            statements.append((combined, combinedParameters(pending, key: key, installationID: installationID)))
-        }
-        return statements
-    }
-
-    private static func combinedParameters(_ pending: IngestBatch.Pending, key: IssueKey, installationID: Int64?) -> [SQLValue] {
-        IngestStatements.deliveryParameters(pending.delivery)
+    /// A groom delivery's record and upsert as the one statement they fit; nil for any other
+    /// delivery, whose writes take more.
+    private static func combinedStatement(_ pending: IngestBatch.Pending) -> (sql: String, parameters: [SQLValue])? {
+        guard case .groom(let key, let installationID, _) = pending.effect,
+              let combined = IngestStatements.postgres.recordAndUpsertRequest else { return nil }
+        let parameters = IngestStatements.deliveryParameters(pending.delivery)
             + IngestStatements.upsertParameters(key, at: pending.delivery.receivedAt.epochMilliseconds, coalescing: pending.coalescing,
                                                 installationID: installationID, snapshotJSON: pending.snapshotJSON)
+        return (combined, parameters)
+    }
+
+    /// What the combined statement's rows say: the request it upserted, or none when the
+    /// delivery was already recorded (so nothing was upserted either).
+    private static func combinedResult(_ rows: [SQLRow]) -> IngestResult {
+        rows.first.map { .recorded(.queued, request: StoreRows.request($0)) } ?? .duplicate
     }
 
     /// One delivery: a groom delivery's record and upsert in one statement; any other delivery's
     /// writes in a transaction of their own unless the batch's holds them.
     private static func ingest(_ pending: IngestBatch.Pending, on db: PostgresConnection, inTransaction: Bool) throws(StoreError) -> IngestResult {
-        let statements = IngestStatements.postgres
-        if case .groom(let key, let installationID, _) = pending.effect, let combined = statements.recordAndUpsertRequest {
-            let parameters = combinedParameters(pending, key: key, installationID: installationID)
-            // No row back: the delivery was already recorded, so nothing was upserted either.
-            guard let row = try db.query(combined, parameters).rows.first else { return .duplicate }
-            return .recorded(.queued, request: StoreRows.request(row))
+        if let combined = combinedStatement(pending) {
+            return combinedResult(try db.query(combined.sql, combined.parameters).rows)
         }
         let one = { () throws(StoreError) -> IngestResult in
-            try statements.ingestOne(pending.delivery, effect: pending.effect, coalescing: pending.coalescing, snapshotJSON: nil, on: db)
+            try IngestStatements.postgres.ingestOne(pending.delivery, effect: pending.effect, coalescing: pending.coalescing, snapshotJSON: nil, on: db)
         }
         return inTransaction ? try one() : try db.transaction(one)
     }
