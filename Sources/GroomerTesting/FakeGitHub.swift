@@ -90,6 +90,10 @@ public final class FakeGitHub: Sendable {
         public var writeSpacing: Duration?
         public var lastWriteAt: ContinuousClock.Instant?
         public var secondaryLimitRefusals = 0
+        /// GitHub's primary limit: once `rateRemaining` is 0, every request that would spend
+        /// one is refused with 403 and `x-ratelimit-remaining: 0` until the window resets.
+        public var enforcesRateLimit = false
+        public var primaryLimitRefusals = 0
     }
 
     public let state = Mutex(State())
@@ -184,6 +188,13 @@ public final class FakeGitHub: Sendable {
     public func enforceWriteSpacing(_ spacing: Duration) { state.withLock { $0.writeSpacing = spacing } }
     public var secondaryLimitRefusals: Int { state.withLock { $0.secondaryLimitRefusals } }
 
+    /// Refuses every request once the hour's requests are spent, as GitHub does (`/rate_limit`
+    /// itself spends none and is always answered).
+    public func enforceRateLimit() { state.withLock { $0.enforcesRateLimit = true } }
+    public var primaryLimitRefusals: Int { state.withLock { $0.primaryLimitRefusals } }
+    /// Requests left in the hour, as the next answer's `x-ratelimit-remaining` will say.
+    public var rateRemaining: Int { state.withLock { $0.rateRemaining } }
+
     /// Drops the request log (a long scenario would otherwise measure the fake's memory).
     public func forgetRequests() { state.withLock { $0.requests.removeAll(keepingCapacity: false) } }
 
@@ -216,6 +227,10 @@ public final class FakeGitHub: Sendable {
         let path = recorded.path
         let fault = state.withLock { state -> Fault? in
             state.requests.append(recorded)
+            if state.enforcesRateLimit, state.rateRemaining == 0, path != "/rate_limit" {
+                state.primaryLimitRefusals += 1
+                return .status(403, headers: [], body: #"{"message":"API rate limit exceeded for installation ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}"#)
+            }
             if method != "GET", let spacing = state.writeSpacing {
                 defer { state.lastWriteAt = recorded.at }
                 if let last = state.lastWriteAt, recorded.at - last < spacing {

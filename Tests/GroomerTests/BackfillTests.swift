@@ -46,6 +46,27 @@ import Testing
             #expect(Double(busiest * Backfill.requestsPerGroom) <= 0.5 * Double(remaining) + Double(Backfill.requestsPerGroom) * 2,
                     "busiest hour \(busiest) grooms against \(remaining) requests left")
             #expect(h.github.requests.filter { $0.path.hasSuffix("/issues") }.count == 11, "ten pages and the end")
+
+            // Then the grooms themselves, against a GitHub that refuses every request once the
+            // hour's are spent: those due in the backfill's first hour are groomed, and spend at
+            // most its share of what was left. All 1,000 at once would need about twice the hour.
+            h.github.enforceRateLimit()
+            let before = h.github.rateRemaining
+            let hourEnd = due[0].addingTimeInterval(3_599)
+            let dueInHour = due.filter { $0 <= hourEnd }.count
+            h.server.clock.set(hourEnd)
+            var runner = h.runner(mutationSpacing: .milliseconds(1))
+            runner.batchSize = 500
+            var groomed = 0
+            while let summary = try await runner.run(trigger: .scheduler).summary, summary.considered > 0 {
+                groomed += summary.groomed
+            }
+            let spent = before - h.github.rateRemaining
+            #expect(groomed == dueInHour, "every groom due in the hour was groomed")
+            #expect(groomed < 1_000 && groomed > 100)
+            #expect(h.github.primaryLimitRefusals == 0, "GitHub refused none of the hour's requests")
+            #expect(Double(spent) <= 0.5 * Double(remaining) + Double(Backfill.requestsPerGroom) * 2,
+                    "\(groomed) grooms spent \(spent) of \(remaining) requests left")
             let contract = try RESTContract()
             for request in h.github.requests { #expect(try contract.violations(request).isEmpty) }
         }

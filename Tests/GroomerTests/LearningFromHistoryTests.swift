@@ -84,6 +84,7 @@ import Testing
             #expect(reply.json["version"] as? String == model.version)
             #expect(reply.json["examples"] as? Int == Self.history.count)
             #expect((reply.json["macro_f1"] as? Double ?? 0) > 0.6)
+            #expect(APIStyle.violations(reply.json).isEmpty, "\(APIStyle.violations(reply.json))")
             let missing = try await Client.send(h.server.baseURL + "/api/repos/nobody/nothing/model", method: .GET,
                                                 headers: [("Authorization", "Bearer \(Self.token)")])
             #expect(missing.status == 404)

@@ -131,6 +131,8 @@ import Testing
             let row = try #require(Self.precisionRow(page.body, label: "bug"))
             #expect(row == ["bug", "4", "1", "75%", "0"], "written 4, removed 1: 3 of 4 kept")
             #expect(Self.precisionRow(page.body, label: "documentation") == ["documentation", "0", "0", "–", "1"])
+            // The chart's last week: the four grooms and the one correction, each a bar with its count.
+            #expect(page.body.contains("<title>4 grooms</title>") && page.body.contains("<title>1 correction</title>"), "\(page.body)")
         }
     }
 

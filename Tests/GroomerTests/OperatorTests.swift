@@ -174,6 +174,41 @@ import Testing
         }
     }
 
+    @Test func everyAPIAnswerHasSnakeCaseKeysAndTimesAnOrdinaryJSONClientReadsRight() async throws {
+        try await RunHarness.with(adminToken: Self.token) { h in
+            _ = try await h.deliver("issues/unlabeled.payload.json")
+            _ = try await h.deliver()
+            h.server.clock.advance(by: 15)
+            let api = h.server.baseURL + "/api"
+            let issue = api + "/repos/Codertocat/Hello-World/issues/1"
+            var answers: [(String, Reply)] = []
+            for (method, path) in [(HTTPMethod.POST, "/groomer/run"), (.POST, "/repos/Codertocat/Hello-World/issues/1/groom?wait=true"),
+                                   (.POST, "/repos/Codertocat/Hello-World/issues/1/groom?dry_run=true"),
+                                   (.POST, "/repos/Codertocat/Hello-World/issues/1/groom"), (.GET, "/runs"),
+                                   (.GET, "/repos/Codertocat/Hello-World/issues/1/history"), (.GET, "/repos/Codertocat/Hello-World/config"),
+                                   (.POST, "/repos/Codertocat/Hello-World/backfill"), (.GET, "/runs?limit=abc"),
+                                   (.GET, "/repos/octo/repo/model"), (.GET, "/nothing")] {
+                answers.append(("\(method) \(path)", try await Client.send(api + path, method: method, headers: Self.auth)))
+            }
+            // The check itself: the history's old answer fails it twice over.
+            #expect(APIStyle.violations(["deliveries": [["receivedAt": 817_843_262.6, "received_at": 817_843_262.6]]]).count == 2)
+            for (name, reply) in answers {
+                let json = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8))
+                #expect(json is [String: Any], "\(name) answers a JSON object: \(reply.body)")
+                #expect(APIStyle.violations(json ?? [:]).isEmpty, "\(name): \(APIStyle.violations(json ?? [:]))")
+            }
+            // Each time is the instant it names: what the clock said, read by a plain ISO 8601 parser.
+            let history = try await Client.send(issue + "/history", method: .GET, headers: Self.auth).json
+            let now = h.server.clock.now()
+            let times = ((history["deliveries"] as? [[String: Any]] ?? []).compactMap { $0["received_at"] }
+                         + (history["grooms"] as? [[String: Any]] ?? []).compactMap { $0["created_at"] }).compactMap(APIStyle.time)
+            #expect(times.count >= 4, "two deliveries and two grooms: \(history)")
+            for time in times { #expect(abs(time.timeIntervalSince(now)) <= 16, "\(time) against the clock's \(now)") }
+            let runs = try await Client.send(api + "/runs", method: .GET, headers: Self.auth).json["runs"] as? [[String: Any]] ?? []
+            #expect(runs.compactMap { $0["started_at"] }.compactMap(APIStyle.time).count == runs.count && !runs.isEmpty, "\(runs)")
+        }
+    }
+
     @Test func metricsAreValidPrometheusTextAndMoveWithTraffic() async throws {
         try await RunHarness.with(adminToken: Self.token) { h in
             func scrape() async throws -> [PrometheusText.Sample] {

@@ -13,7 +13,8 @@ import Testing
         logger.logLevel = .critical
         let client = GitHubRESTClient(baseURL: h.github.baseURL, transport: CurlTransport(), credentials: .token("test-token"),
                                       policy: RateLimitPolicy(initialBackoff: 0.1, maxAttempts: 2), transientBackoff: 0.05, logger: logger)
-        return ReconcileSweep(store: h.server.store, github: client, configuration: h.configuration, clock: h.server.clock, logger: logger)
+        return ReconcileSweep(store: h.server.store, github: client, configuration: h.configuration, clock: h.server.clock,
+                              botLogin: "groomer-bot", logger: logger)
     }
 
     /// A time as GitHub writes it, `seconds` after the harness clock's now.
@@ -69,13 +70,49 @@ import Testing
             // A maintainer removes groomer's `bug` and edits the issue; groomer hears nothing.
             h.github.humanLabelChange(Self.repository, 1, label: "bug", added: false, actor: "maintainer")
             h.github.updateIssue(Self.repository, 1) { $0.body = "It crashes. Edited."; $0.updatedAt = Self.stamp(h, 5) }
-            #expect(await Self.sweep(h).sweepOnce().queued == 1)
+            let summary = await Self.sweep(h).sweepOnce()
+            #expect(summary.queued == 1 && summary.removalsRecorded == 1, "\(summary)")
+            // Recorded before any groom, as the receiver would have: who removed it, and when.
+            let key = IssueKey(repository: Self.repository, number: 1)
+            let decisions = try await h.server.store.labelDecisions(for: key)
+            #expect(decisions.map { "\($0.label) \($0.change) \($0.actor)" } == ["bug removed maintainer"])
             h.server.clock.advance(by: 15)
             let record = try #require(try await h.runner().run(trigger: .manual).records.first)
             #expect(record.triage?.proposals.map(\.name) == ["bug"])
             #expect(record.notes["bug"] == "a human removed it")
             #expect(h.github.issue(Self.repository, 1)?.labels == [])
             #expect(h.labelWrites.count == writes, "nothing written")
+        }
+    }
+
+    @Test(arguments: Backend.all) func aHumanRemovalWithNoEditIsRecordedOnceAndCountsAsACorrection(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [1]) { h in
+            try await Self.groomFirstIssue(h)
+            let key = IssueKey(repository: Self.repository, number: 1)
+            // A maintainer takes groomer's `bug` off; nothing is edited, and groomer hears nothing.
+            h.github.humanLabelChange(Self.repository, 1, label: "bug", added: false, actor: "maintainer")
+            h.github.updateIssue(Self.repository, 1) { $0.updatedAt = Self.stamp(h, 5) }
+            let sweep = Self.sweep(h)
+            let first = await sweep.sweepOnce()
+            #expect(first.removalsRecorded == 1, "one correction: \(first)")
+            #expect(try await h.server.store.labelDecisions(for: key).map(\.actor) == ["maintainer"])
+            let eventReads = h.github.requests.filter { $0.path.hasSuffix("/events") }.count
+            h.github.updateIssue(Self.repository, 1) { $0.updatedAt = Self.stamp(h, 6) }
+            h.server.clock.advance(by: 120)
+            let second = await sweep.sweepOnce()
+            #expect(second.removalsRecorded == 0, "recorded once")
+            #expect(h.github.requests.filter { $0.path.hasSuffix("/events") }.count == eventReads, "a removal on record is not read again")
+            #expect(try await h.server.store.labelDecisions(for: key).count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.all) func aLabelAnotherBotRemovedIsNotRecordedAsAHumanDecision(_ backend: Backend) async throws {
+        try await RunHarness.with(backend: backend, issues: [1]) { h in
+            try await Self.groomFirstIssue(h)
+            h.github.humanLabelChange(Self.repository, 1, label: "bug", added: false, actor: "stale[bot]", bot: true)
+            h.github.updateIssue(Self.repository, 1) { $0.updatedAt = Self.stamp(h, 5) }
+            #expect(await Self.sweep(h).sweepOnce().removalsRecorded == 0)
+            #expect(try await h.server.store.labelDecisions(for: IssueKey(repository: Self.repository, number: 1)).isEmpty)
         }
     }
 

@@ -114,7 +114,7 @@ public struct GroomerApplication: Sendable {
                              lookbackHours: configuration.reconcileLookbackHours, logger: logger)
                 : nil
             background.append(ReconcileSweep(store: store, github: github, configuration: configuration, clock: dependencies.clock,
-                                             holder: dependencies.holder, redelivery: redelivery, logger: logger,
+                                             holder: dependencies.holder, botLogin: settings.botLogin, redelivery: redelivery, logger: logger,
                                              onQueued: { scheduler.notify() }))
         }
         if let github = dependencies.github, let models = dependencies.models,

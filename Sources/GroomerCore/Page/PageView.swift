@@ -121,7 +121,7 @@ enum PageView {
 /// The weekly grooms-and-corrections chart, as inline SVG drawn from numbers: no library, no script.
 enum WeeklyChart {
     static func svg(_ weeks: [LivePrecision.Week]) -> String {
-        let width = 720.0, height = 140.0, bottom = 118.0, top = 14.0
+        let width = 720.0, height = 140.0, bottom = 118.0, top = 18.0
         let peak = max(1, weeks.map { max($0.grooms, $0.corrections) }.max() ?? 1)
         let slot = width / Double(max(1, weeks.count))
         let scale = (bottom - top) / Double(peak)
@@ -134,16 +134,25 @@ enum WeeklyChart {
         for (index, week) in weeks.enumerated() {
             let x = Double(index) * slot
             let grooms = Double(week.grooms) * scale, corrections = Double(week.corrections) * scale
-            parts.append(String(format: ##"<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#8c959f"><title>%d grooms</title></rect>"##,
-                                x + slot * 0.15, bottom - grooms, slot * 0.35, grooms, week.grooms))
-            parts.append(String(format: ##"<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#cf222e"><title>%d corrections</title></rect>"##,
-                                x + slot * 0.5, bottom - corrections, slot * 0.35, corrections, week.corrections))
+            let groomBar = String(format: ##"<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#8c959f">"##,
+                                  x + slot * 0.15, bottom - grooms, slot * 0.35, grooms)
+            let correctionBar = String(format: ##"<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#cf222e">"##,
+                                       x + slot * 0.5, bottom - corrections, slot * 0.35, corrections)
+            parts.append(groomBar + "<title>" + Self.count(week.grooms, "groom") + "</title></rect>")
+            parts.append(correctionBar + "<title>" + Self.count(week.corrections, "correction") + "</title></rect>")
+            // Each count just above its bar; the tallest bar leaves `top` for its number.
             if week.grooms > 0 {
-                parts.append(String(format: #"<text x="%.1f" y="%.1f">%d</text>"#, x + slot * 0.15, max(top, bottom - grooms - 3), week.grooms))
+                parts.append(String(format: #"<text x="%.1f" y="%.1f">%d</text>"#, x + slot * 0.15, bottom - grooms - 3, week.grooms))
+            }
+            if week.corrections > 0 {
+                parts.append(String(format: ##"<text x="%.1f" y="%.1f" fill="#cf222e">%d</text>"##, x + slot * 0.5, bottom - corrections - 3, week.corrections))
             }
             parts.append(String(format: #"<text x="%.1f" y="%.1f">"#, x + slot * 0.1, height - 6) + day.string(from: week.start.addingTimeInterval(86_400)) + "</text>")
         }
         parts.append("</svg>")
         return parts.joined()
     }
+
+    /// "1 groom", "3 grooms".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }

@@ -8,9 +8,11 @@ import ServiceLifecycle
 /// For each repository groomer has requests for, it pages the issues updated since the
 /// repository's watermark, least recently updated first. An open issue groomer never saw, or
 /// whose title or body differs from the copy it last had, gets a groom request like any
-/// delivery's; a closed one loses its pending request. A label a human removed meanwhile is
-/// not re-added: the groom reads the issue's events for every label its record says nothing
-/// about. One replica sweeps at a time (a lease in the store).
+/// delivery's; a closed one loses its pending request. A label groomer wrote that is gone from
+/// an open issue is looked up in the issue's events, and a human's removal is recorded as the
+/// receiver would have recorded it, before any groom: a sweep never re-adds what a human
+/// removed, and live precision counts the correction. One replica sweeps at a time (a lease in
+/// the store).
 public final class ReconcileSweep: Service, Sendable {
     private let store: any GroomerStore
     private let github: any GitHubAPI
@@ -18,6 +20,8 @@ public final class ReconcileSweep: Service, Sendable {
     private let clock: any GroomerClock
     private let logger: Logger
     private let holder: String
+    /// groomer's own login: its own label events are not a human's decision.
+    private let botLogin: String?
     private let onQueued: @Sendable () -> Void
     /// Failed deliveries asked for again first, where the credentials permit.
     private let redelivery: Redelivery?
@@ -31,9 +35,10 @@ public final class ReconcileSweep: Service, Sendable {
     public static let pageLimit = 1_000
 
     public init(store: any GroomerStore, github: any GitHubAPI, configuration: GroomerConfiguration, clock: any GroomerClock = SystemClock(),
-                holder: String = GroomerRunner.defaultHolder, redelivery: Redelivery? = nil, logger: Logger,
+                holder: String = GroomerRunner.defaultHolder, botLogin: String? = nil, redelivery: Redelivery? = nil, logger: Logger,
                 onQueued: @escaping @Sendable () -> Void = {}) {
         self.redelivery = redelivery
+        self.botLogin = botLogin
         self.store = store
         self.github = github
         self.configuration = configuration
@@ -49,6 +54,8 @@ public final class ReconcileSweep: Service, Sendable {
         public var read = 0
         public var queued = 0
         public var cancelled = 0
+        /// Human removals of groomer's labels read from issues' events and recorded.
+        public var removalsRecorded = 0
         /// Failed deliveries GitHub was asked to send again.
         public var redelivered = 0
         /// Another replica held the sweep.
@@ -60,10 +67,10 @@ public final class ReconcileSweep: Service, Sendable {
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let summary = await sweepOnce()
-                if summary.queued > 0 || summary.cancelled > 0 || summary.redelivered > 0 {
+                if summary.queued > 0 || summary.cancelled > 0 || summary.redelivered > 0 || summary.removalsRecorded > 0 {
                     logger.info("sweep found what no delivery said", metadata: [
                         "queued": "\(summary.queued)", "cancelled": "\(summary.cancelled)", "read": "\(summary.read)",
-                        "redelivered": "\(summary.redelivered)"])
+                        "redelivered": "\(summary.redelivered)", "removals_recorded": "\(summary.removalsRecorded)"])
                 }
                 await wake.wait(until: .now + interval, nextLook: clock.now().addingTimeInterval(interval / .seconds(1)))
             }
@@ -124,6 +131,8 @@ public final class ReconcileSweep: Service, Sendable {
                 if try await sweeps.cancelSwept(key, now: now) { summary.cancelled += 1 }
                 continue
             }
+            let installation = repository.installationID
+            summary.removalsRecorded += try await recordHumanRemovals(key, labels: issue.labels.map(\.name), installation: installation)
             let known = try await store.groomRequest(key)
             if known?.status == .pending { continue }
             if let seen = known?.snapshot, seen.title == issue.title, seen.body == issue.body { continue }
@@ -136,5 +145,32 @@ public final class ReconcileSweep: Service, Sendable {
         guard let newest = issues.compactMap(\.updatedAt).max() else { return }
         let next = issues.count >= Self.pageLimit ? newest : newest.addingTimeInterval(-Self.overlap)
         if next > since { try await sweeps.setSweepWatermark(repository.name, to: next, now: now) }
+    }
+
+    /// The labels groomer wrote that are gone from the issue and that no recorded decision
+    /// explains: the issue's events say who removed each, and a human's removal is recorded.
+    /// Returns how many were recorded. Costs one request, and only for an issue that lost one
+    /// of groomer's labels unseen.
+    private func recordHumanRemovals(_ key: IssueKey, labels: [String], installation: Int64?) async throws -> Int {
+        let present = Set(labels.map { $0.lowercased() })
+        let gone = try await store.groomerOwnedLabels(key).filter { !present.contains($0.lowercased()) }
+        guard !gone.isEmpty else { return 0 }
+        var latest: [String: LabelDecision.Change] = [:]
+        for decision in try await store.labelDecisions(for: key) { latest[decision.label.lowercased()] = decision.change }
+        let unexplained = Set(gone.map { $0.lowercased() }.filter { latest[$0] != .removed })
+        guard !unexplained.isEmpty else { return 0 }
+        var removals: [String: LabelDecision] = [:]
+        for event in try await github.issueEvents(key, installation: installation) where event.event == "labeled" || event.event == "unlabeled" {
+            guard let label = event.label, unexplained.contains(label.lowercased()) else { continue }
+            if event.event == "unlabeled", !event.isByBot(groomerLogin: botLogin) {
+                removals[label.lowercased()] = LabelDecision(issue: key, label: label, change: .removed, actor: event.actor ?? "unknown",
+                                                             decidedAt: event.createdAt ?? clock.now(), deliveryGUID: nil)
+            } else {
+                removals[label.lowercased()] = nil  // put back, or taken off by a bot: not a human's removal
+            }
+        }
+        let decisions = removals.values.sorted { $0.decidedAt < $1.decidedAt }
+        try await store.sweeps.recordSweptDecisions(decisions)
+        return decisions.count
     }
 }

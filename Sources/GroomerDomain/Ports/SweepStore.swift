@@ -1,7 +1,8 @@
 import Foundation
 
 /// The reconcile sweep's side of the store: how far each repository has been swept, the
-/// requests a sweep queues or cancels, and the lease that keeps the sweep to one replica.
+/// requests a sweep queues or cancels, the human removals it finds, and the lease that keeps
+/// the sweep to one replica.
 public protocol SweepStore: Sendable {
     /// The `updated_at` from which the repository's next sweep reads, if it was ever swept.
     func sweepWatermark(_ repository: String) async throws -> Date?
@@ -11,6 +12,9 @@ public protocol SweepStore: Sendable {
     func enqueueSwept(_ key: IssueKey, installationID: Int64?, snapshot: IssueSnapshot, dueAt: Date, now: Date) async throws -> Bool
     /// Cancels a pending request of an issue the sweep found closed; true when one was pending.
     func cancelSwept(_ key: IssueKey, now: Date) async throws -> Bool
+    /// Records human label decisions the sweep read from an issue's events (no delivery said
+    /// them), beside those the receiver records.
+    func recordSweptDecisions(_ decisions: [LabelDecision]) async throws
     func acquireSweepLease(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> Bool
     func releaseSweepLease(token: String) async throws
     /// The webhooks deliveries came from since `since`, each with a repository one of them named.

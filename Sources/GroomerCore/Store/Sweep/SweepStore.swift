@@ -49,6 +49,21 @@ struct SQLSweepStore: SweepStore {
         }
     }
 
+    func recordSweptDecisions(_ decisions: [LabelDecision]) async throws {
+        guard !decisions.isEmpty else { return }
+        try await connection { db in
+            try db.transaction { () throws(StoreError) in
+                for decision in decisions {
+                    _ = try db.query("""
+                        INSERT INTO label_decisions (repository, issue_number, label, change, actor, decided_at, delivery_guid)
+                        VALUES ($1, $2, $3, $4, $5, $6, NULL)
+                        """, [.text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
+                              .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds)])
+                }
+            }
+        }
+    }
+
     func acquireSweepLease(token: String, holder: String, ttl: TimeInterval, now: Date) async throws -> Bool {
         try await connection { db in
             try ModelStatements.acquireLease(named: Self.leaseName, token: token, holder: holder, ttl: ttl, now: now, in: db)
