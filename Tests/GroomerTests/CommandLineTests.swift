@@ -75,6 +75,33 @@ import Testing
         #expect(left.isEmpty, "no store file in the working directory: \(left)")
     }
 
+    @Test func withoutABotLoginServeAsksGitHubWhoItIsAndTakesItsOwnLabelEventsForNoHumansDecision() async throws {
+        try await FakeGitHub.with { (github: FakeGitHub) async throws -> Void in
+            github.state.withLock { $0.login = "octo-groomer" }
+            let server = GroomerProcess(["serve", "--port", "0", "--database", "sqlite::memory:"],
+                                        environment: ["GROOMER_WEBHOOK_SECRET": TestServer.secret, "GROOMER_GITHUB_API_URL": github.baseURL,
+                                                      "GROOMER_GITHUB_TOKEN": "test-token", "GROOMER_ADMIN_TOKEN": "admin"])
+            try server.start()
+            defer { server.kill(SIGTERM) }
+            let port = try await server.listeningPort()
+            #expect(server.stderr.contains("groomer's own login, from GitHub"), "\(server.stderr)")
+            #expect(github.requests.contains { $0.path == "/user" })
+            // The same label removed twice: by the login GitHub named (groomer's own doing), then by a maintainer.
+            for (guid, sender) in [("own", "octo-groomer"), ("human", "maintainer")] {
+                let payload = try Fixtures.payload("issues/unlabeled.payload.json") { payload in
+                    payload["label"] = ["name": "bug", "color": "ededed"]
+                    payload["sender"] = ["login": sender, "type": "User"]
+                }
+                let reply = try await Client.deliver(payload, event: "issues", to: "http://127.0.0.1:\(port)/webhooks/github", guid: guid)
+                #expect(reply.status == 202 || reply.status == 200, "\(reply.body)")
+            }
+            let history = try await Client.send("http://127.0.0.1:\(port)/api/repos/Codertocat/Hello-World/issues/1/history", method: .GET,
+                                                headers: [("Authorization", "Bearer admin")])
+            let decisions = history.json["label_decisions"] as? [[String: Any]] ?? []
+            #expect(decisions.compactMap { $0["actor"] as? String } == ["maintainer"], "\(history.body)")
+        }
+    }
+
     @Test func serveSaysAtStartWhatItWillDoAndWhetherGitHubTakesItsToken() async throws {
         let offline = GroomerProcess(["serve", "--port", "0", "--database", "sqlite::memory:"], environment: ["GROOMER_WEBHOOK_SECRET": "s"])
         try offline.start()
