@@ -121,13 +121,16 @@ struct PostgresReplicaTests {
     }
 
     @Test func aPostgresRestartGives503sThenEveryAcknowledgedDeliveryIsGroomed() async throws {
+        // A server of its own: stopping the one the other suites share would fail them.
         let control = try #require(ProcessInfo.processInfo.environment["GROOMER_TEST_POSTGRES_CTL"], "scripts/with-postgres sets it")
+        let server: String = try #require(Backend.restartablePostgresURL, "scripts/with-postgres sets it")
+        let database = try Backend.freshDatabase(on: server)
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try await FakeGitHub.with(Self.seed(1...12)) { github in
             try await FakeLLM.with { llm in
                 llm.setFallback(.content(RunHarness.answer([("bug", 0.95)])))
-                let cluster = try await Self.startReplicas(2, github: github, llm: llm, directory: directory)
+                let cluster = try await Self.startReplicas(2, github: github, llm: llm, directory: directory, database: database)
                 defer { for replica in cluster.replicas { replica.kill(SIGKILL) } }
                 var acknowledged: Set<Int> = []
                 for number in 1...4 where try await Client.deliver(try CoalescingTests.payload(issue: number), event: "issues", to: cluster.url(number)).status == 202 {

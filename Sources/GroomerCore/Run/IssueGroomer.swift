@@ -191,7 +191,9 @@ public struct IssueGroomer: Sendable {
                 guard lockHeld() else { throw RunInterrupted.lockLost }
                 let additions = final.add.map { name in
                     let proposal = result.proposals.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
-                    return LabelAddition(name: name, rationale: proposal.map { Self.rationale($0, source: result.source) },
+                    return LabelAddition(name: name, rationale: proposal.map {
+                        LabelRationale.text($0, source: result.source, issueTitle: fresh.title, issueBody: fresh.body)
+                    },
                                          confidence: proposal.map { LabelAddition.confidence($0.confidence) }, suggest: suggesting)
                 }
                 do {
@@ -258,23 +260,6 @@ public struct IssueGroomer: Sendable {
         }
         record.durationMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
         return (record, completion)
-    }
-
-    /// Why a label is proposed, as GitHub shows it beside the label: the triage's reason without
-    /// anything quoted from the issue (an author's words are not echoed back), at most 280 characters.
-    static func rationale(_ proposal: LabelProposal, source: TriageSource) -> String {
-        var text = ""
-        var quoted = false
-        for character in proposal.reason {
-            if character == "\"" || character == "“" || character == "”" {
-                if !quoted { text += "…" }
-                quoted.toggle()
-            } else if !quoted {
-                text.append(character)
-            }
-        }
-        let who = source == .llm ? "LLM" : source.rawValue
-        return String("groomer (\(who), \(Int((proposal.confidence * 100).rounded()))%): \(text)".prefix(280))
     }
 
     /// The live issue, or offline the delivery's copy of it; or why there is none to groom.

@@ -26,9 +26,13 @@ enum Backend: String, CustomTestStringConvertible, Sendable {
         return store
     }
 
-    /// The URL of a new, empty PostgreSQL database on the test server.
-    static func freshDatabase() throws -> String {
-        guard let url = postgresURL, let base = URLComponents(string: url) else { throw ProcessFailure(message: "no test PostgreSQL") }
+    /// The server the tests that stop and start PostgreSQL use: never the one every other suite
+    /// shares while they run.
+    static let restartablePostgresURL = ProcessInfo.processInfo.environment["GROOMER_TEST_POSTGRES_RESTARTABLE_URL"]
+
+    /// The URL of a new, empty PostgreSQL database on the test server (or on `server`).
+    static func freshDatabase(on server: String? = postgresURL) throws -> String {
+        guard let url = server, let base = URLComponents(string: url) else { throw ProcessFailure(message: "no test PostgreSQL") }
         let name = "groomer_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
         let status = try psql(url, "CREATE DATABASE \(name)")
         guard status == 0 else { throw ProcessFailure(message: "CREATE DATABASE failed") }
