@@ -189,11 +189,10 @@ public struct IssueGroomer: Sendable {
             let suggesting = policy.mode == .suggest
             if !final.add.isEmpty {
                 guard lockHeld() else { throw RunInterrupted.lockLost }
+                let rationale = LabelRationale(issueTitle: fresh.title, issueBody: fresh.body)
                 let additions = final.add.map { name in
                     let proposal = result.proposals.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
-                    return LabelAddition(name: name, rationale: proposal.map {
-                        LabelRationale.text($0, source: result.source, issueTitle: fresh.title, issueBody: fresh.body)
-                    },
+                    return LabelAddition(name: name, rationale: proposal.map { rationale.text($0, source: result.source) },
                                          confidence: proposal.map { LabelAddition.confidence($0.confidence) }, suggest: suggesting)
                 }
                 do {
@@ -298,13 +297,8 @@ public struct IssueGroomer: Sendable {
         let recorded = Set(decisions.map { $0.label.lowercased() })
         guard let github, proposals.contains(where: { !recorded.contains($0.name.lowercased()) }) else { return history }
         let events = try await github.issueEvents(key, installation: installation)
-        var latest: [String: String] = [:]
-        for event in events where event.event == "labeled" || event.event == "unlabeled" {
-            guard let label = event.label?.lowercased(), !recorded.contains(label), !event.isByBot(groomerLogin: botLogin) else { continue }
-            latest[label] = event.event
-        }
-        for (label, event) in latest {
-            if event == "unlabeled" { history.removed.insert(label) } else { history.added.insert(label) }
+        for (label, event) in IssueEvent.latestHumanLabelChanges(events, groomerLogin: botLogin) where !recorded.contains(label) {
+            if event.event == "unlabeled" { history.removed.insert(label) } else { history.added.insert(label) }
         }
         return history
     }

@@ -131,8 +131,8 @@ public final class ReconcileSweep: Service, Sendable {
                 if try await sweeps.cancelSwept(key, now: now) { summary.cancelled += 1 }
                 continue
             }
-            let installation = repository.installationID
-            summary.removalsRecorded += try await recordHumanRemovals(key, labels: issue.labels.map(\.name), installation: installation)
+            summary.removalsRecorded += try await recordHumanRemovals(key, labels: issue.labels.map(\.name),
+                                                                      installation: repository.installationID)
             let known = try await store.groomRequest(key)
             if known?.status == .pending { continue }
             if let seen = known?.snapshot, seen.title == issue.title, seen.body == issue.body { continue }
@@ -148,28 +148,25 @@ public final class ReconcileSweep: Service, Sendable {
     }
 
     /// The labels groomer wrote that are gone from the issue and that no recorded decision
-    /// explains: the issue's events say who removed each, and a human's removal is recorded.
+    /// explains: where the issue's events say a human's last change to one was its removal,
+    /// that removal is recorded.
     /// Returns how many were recorded. Costs one request, and only for an issue that lost one
     /// of groomer's labels unseen.
     private func recordHumanRemovals(_ key: IssueKey, labels: [String], installation: Int64?) async throws -> Int {
         let present = Set(labels.map { $0.lowercased() })
         let gone = try await store.groomerOwnedLabels(key).filter { !present.contains($0.lowercased()) }
         guard !gone.isEmpty else { return 0 }
-        var latest: [String: LabelDecision.Change] = [:]
-        for decision in try await store.labelDecisions(for: key) { latest[decision.label.lowercased()] = decision.change }
-        let unexplained = Set(gone.map { $0.lowercased() }.filter { latest[$0] != .removed })
+        let explained = HumanLabelHistory(decisions: try await store.labelDecisions(for: key)).removed
+        let unexplained = Set(gone.map { $0.lowercased() }).subtracting(explained)
         guard !unexplained.isEmpty else { return 0 }
-        var removals: [String: LabelDecision] = [:]
-        for event in try await github.issueEvents(key, installation: installation) where event.event == "labeled" || event.event == "unlabeled" {
-            guard let label = event.label, unexplained.contains(label.lowercased()) else { continue }
-            if event.event == "unlabeled", !event.isByBot(groomerLogin: botLogin) {
-                removals[label.lowercased()] = LabelDecision(issue: key, label: label, change: .removed, actor: event.actor ?? "unknown",
-                                                             decidedAt: event.createdAt ?? clock.now(), deliveryGUID: nil)
-            } else {
-                removals[label.lowercased()] = nil  // put back, or taken off by a bot: not a human's removal
+        let events = try await github.issueEvents(key, installation: installation)
+        let decisions = IssueEvent.latestHumanLabelChanges(events, groomerLogin: botLogin)
+            .filter { unexplained.contains($0.key) && $0.value.event == "unlabeled" }
+            .map { label, event in
+                LabelDecision(issue: key, label: event.label ?? label, change: .removed, actor: event.actor ?? "unknown",
+                              decidedAt: event.createdAt ?? clock.now(), deliveryGUID: nil)
             }
-        }
-        let decisions = removals.values.sorted { $0.decidedAt < $1.decidedAt }
+            .sorted { $0.decidedAt < $1.decidedAt }
         try await store.sweeps.recordSweptDecisions(decisions)
         return decisions.count
     }

@@ -5,16 +5,29 @@ import Foundation
 ///
 /// The issue author's words are never echoed back onto their issue: a quoted passage of the
 /// reason is elided, and so is any run of `echoWords` or more words that the issue's title or
-/// body also has in that order (an LLM's reason often paraphrases by copying).
-public enum LabelRationale {
+/// body also has in that order (an LLM's reason often paraphrases by copying). Built once per
+/// groom from the issue as it was last read; `text` then words each label's rationale.
+public struct LabelRationale: Sendable {
     public static let maximumLength = 280
     /// The shortest run of the issue's own words that counts as an echo.
     public static let echoWords = 4
 
-    public static func text(_ proposal: LabelProposal, source: TriageSource, issueTitle: String, issueBody: String) -> String {
-        let reason = withoutEcho(withoutQuotes(proposal.reason), of: issueTitle + "\n" + issueBody)
+    /// Every run of `echoWords` words of the issue's title and body, read once per groom.
+    private let shingles: Set<[String]>
+
+    public init(issueTitle: String, issueBody: String) {
+        let words = Self.words(issueTitle + "\n" + issueBody).map(\.word)
+        var shingles = Set<[String]>()
+        if words.count >= Self.echoWords {
+            for start in 0...(words.count - Self.echoWords) { shingles.insert(Array(words[start..<start + Self.echoWords])) }
+        }
+        self.shingles = shingles
+    }
+
+    public func text(_ proposal: LabelProposal, source: TriageSource) -> String {
+        let reason = withoutEcho(Self.withoutQuotes(proposal.reason))
         let who = source == .llm ? "LLM" : source.rawValue
-        return String("groomer (\(who), \(Int((proposal.confidence * 100).rounded()))%): \(reason)".prefix(maximumLength))
+        return String("groomer (\(who), \(Int((proposal.confidence * 100).rounded()))%): \(reason)".prefix(Self.maximumLength))
     }
 
     /// The reason with each quoted passage ("…", “…”) replaced by an ellipsis.
@@ -32,15 +45,11 @@ public enum LabelRationale {
         return text
     }
 
-    /// The reason with every run of `echoWords` or more words found in that order in `issue`
+    /// The reason with every run of `echoWords` or more words found in that order in the issue
     /// replaced by one ellipsis. Words compare case-insensitively, ignoring punctuation.
-    static func withoutEcho(_ reason: String, of issue: String) -> String {
-        let issueWords = words(issue).map(\.word)
-        guard issueWords.count >= echoWords else { return reason }
-        var shingles = Set<[String]>()
-        for start in 0...(issueWords.count - echoWords) { shingles.insert(Array(issueWords[start..<start + echoWords])) }
-        let spoken = words(reason)
-        guard spoken.count >= echoWords else { return reason }
+    func withoutEcho(_ reason: String) -> String {
+        let (echoWords, spoken) = (Self.echoWords, Self.words(reason))
+        guard !shingles.isEmpty, spoken.count >= echoWords else { return reason }
         // Mark every word inside a shingle the issue also has.
         var echoed = [Bool](repeating: false, count: spoken.count)
         for start in 0...(spoken.count - echoWords) where shingles.contains(spoken[start..<start + echoWords].map(\.word)) {

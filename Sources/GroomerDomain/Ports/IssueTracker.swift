@@ -56,6 +56,18 @@ public struct IssueEvent: Sendable, Equatable {
         self.actorIsBot = actorIsBot
         self.createdAt = createdAt
     }
+
+    /// The latest `labeled` or `unlabeled` event a human made on each label (keyed lowercased),
+    /// from `events` in GitHub's order, oldest first. A bot's, an App's or groomer's own
+    /// (`groomerLogin`) are no human's decision and are skipped.
+    public static func latestHumanLabelChanges(_ events: [IssueEvent], groomerLogin: String?) -> [String: IssueEvent] {
+        var latest: [String: IssueEvent] = [:]
+        for event in events where event.event == "labeled" || event.event == "unlabeled" {
+            guard let label = event.label?.lowercased(), !event.isByBot(groomerLogin: groomerLogin) else { continue }
+            latest[label] = event
+        }
+        return latest
+    }
 }
 
 /// A label to add with why and how sure: GitHub's label object (`name`, `rationale`,

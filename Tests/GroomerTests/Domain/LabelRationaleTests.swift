@@ -8,8 +8,7 @@ import Testing
     static let body = "Steps: open the app, tap Settings. It crashes with a NullPointerException in SettingsView."
 
     static func rationale(_ reason: String, confidence: Double = 0.93, source: TriageSource = .llm) -> String {
-        LabelRationale.text(LabelProposal(name: "bug", confidence: confidence, reason: reason), source: source,
-                            issueTitle: title, issueBody: body)
+        LabelRationale(issueTitle: title, issueBody: body).text(LabelProposal(name: "bug", confidence: confidence, reason: reason), source: source)
     }
 
     @Test func aReasonInItsOwnWordsIsKeptWithWhoProposedItAndHowSure() {

@@ -3,8 +3,8 @@ import Foundation
 /// The one JSON style of `/api`: snake_case keys, and every time an ISO 8601 UTC string that an
 /// ordinary JSON client reads right (never seconds since 2001, nor a local time).
 enum APIStyle {
-    /// Objects whose keys are data (label names, paths), not field names.
-    static let keyedByData: Set<String> = ["thresholds", "per_label", "labels_by_name"]
+    /// Objects whose keys are data, not field names: a model's `labels`, by label name.
+    static let keyedByData: Set<String> = ["labels"]
 
     /// What in `json` (as `JSONSerialization` reads it) breaks the style, each with its path.
     static func violations(_ json: Any, at path: String = "$") -> [String] {
@@ -16,7 +16,7 @@ enum APIStyle {
                 if !dataKeys, key.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) == nil {
                     found.append("\(here): key not snake_case")
                 }
-                if key.hasSuffix("_at") || key == "since" || key == "until" {
+                if key.hasSuffix("_at") {
                     if !(value is NSNull), time(value) == nil { found.append("\(here): \(value) is not an ISO 8601 UTC time") }
                 }
                 found += violations(value, at: here)

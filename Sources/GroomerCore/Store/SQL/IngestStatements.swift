@@ -96,6 +96,15 @@ struct IngestStatements: Sendable {
          .integer(coalescing.maxWaitMilliseconds), .optional(installationID), .optional(snapshotJSON)]
     }
 
+    /// A human label decision, the receiver's or one the sweep read from an issue's events.
+    func recordLabelDecision(_ decision: LabelDecision, on db: any SQLConnection) throws(StoreError) {
+        try db.query(insertLabelDecision, [
+            .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
+            .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds),
+            .optional(decision.deliveryGUID),
+        ])
+    }
+
     /// One delivery's writes, inside the caller's transaction.
     func ingestOne(_ delivery: DeliveryRecord, effect: DeliveryEffect, coalescing: CoalescingPolicy, snapshotJSON: String?,
                    on db: any SQLConnection) throws(StoreError) -> IngestResult {
@@ -114,11 +123,7 @@ struct IngestStatements: Sendable {
             let rows = try db.query(selectRequest, [.text(key.repository), .integer(Int64(key.number))]).rows
             return .recorded(.cancelled, request: rows.first.map(StoreRows.request))
         case .labelDecision(let decision):
-            try db.query(insertLabelDecision, [
-                .text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
-                .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds),
-                .optional(decision.deliveryGUID),
-            ])
+            try recordLabelDecision(decision, on: db)
             return .recorded(.labelDecision, request: nil)
         case .ping(let hookID):
             try db.query(upsertHook, [.text(hookID), .integer(at)])

@@ -22,7 +22,7 @@ let pruneSlice = 5_000
 
 extension SQLBackedStore {
     public var models: any ModelStore { SQLModelStore(connection: sql.connection) }
-    public var sweeps: any SweepStore { SQLSweepStore(connection: sql.connection) }
+    public var sweeps: any SweepStore { SQLSweepStore(connection: sql.connection, statements: sql.statements) }
     public var review: any ReviewStore { SQLReviewStore(connection: sql.connection) }
 
     /// Runs one statement with the parameters `build` binds, on a connection of the backend.

@@ -3,6 +3,8 @@ import Foundation
 /// The sweep store on either backend, one set of statements (`$n` placeholders, portable SQL).
 struct SQLSweepStore: SweepStore {
     let connection: SQLExecutor
+    /// The ingest's statements in the store's dialect: a decision the sweep finds is written as the receiver writes one.
+    let statements: IngestStatements
     static let leaseName = "sweep"
 
     func sweepWatermark(_ repository: String) async throws -> Date? {
@@ -51,15 +53,10 @@ struct SQLSweepStore: SweepStore {
 
     func recordSweptDecisions(_ decisions: [LabelDecision]) async throws {
         guard !decisions.isEmpty else { return }
+        let statements = self.statements
         try await connection { db in
             try db.transaction { () throws(StoreError) in
-                for decision in decisions {
-                    _ = try db.query("""
-                        INSERT INTO label_decisions (repository, issue_number, label, change, actor, decided_at, delivery_guid)
-                        VALUES ($1, $2, $3, $4, $5, $6, NULL)
-                        """, [.text(decision.issue.repository), .integer(Int64(decision.issue.number)), .text(decision.label),
-                              .text(decision.change.rawValue), .text(decision.actor), .integer(decision.decidedAt.epochMilliseconds)])
-                }
+                for decision in decisions { try statements.recordLabelDecision(decision, on: db) }
             }
         }
     }
