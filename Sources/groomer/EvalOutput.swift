@@ -11,6 +11,12 @@ struct EvalOutput {
     let trainingSeconds: Double
     let seconds: Double
 
+    /// Labels too scarce in training for a learned model to write, where that is what is scored:
+    /// a learned triage on a split (folds stratify by label, and the rules learn nothing).
+    var scarce: [Evaluation.ScarceLabel] {
+        folds == nil && (mode == .learned || mode == .cascade) ? evaluation.scarceInTraining : []
+    }
+
     var text: String {
         var lines: [String] = []
         if let folds {
@@ -19,6 +25,11 @@ struct EvalOutput {
             lines.append("triage: \(mode.rawValue); train \(evaluation.train.count) issues, test \(evaluation.test.count) (\(evaluation.split))")
         }
         if report.inferredGroups { lines.append("every issue carries one label: the labels are scored as one exclusive group (a forced choice)") }
+        if !scarce.isEmpty {
+            lines.append("the training issues hold fewer than \(evaluation.learning.minExamples) of a label the test issues carry, so a learned model never writes it "
+                + "and the scores measure how the corpus drifts, not the model (--folds K cross-validates instead):")
+            for item in scarce { lines.append("  \(item.repository): \(item.label) \(item.train) to train, \(item.test) to test") }
+        }
         if !models.isEmpty {
             lines.append(String(format: "trained %d models in %.2f s; each model's own cross-validation on its training issues:", models.count, trainingSeconds))
             for (repository, model) in models.sorted(by: { $0.key < $1.key }) {
@@ -94,6 +105,9 @@ struct EvalOutput {
             "llm_calls_per_issue": Double(report.llmCalls) / Double(max(1, report.overall.issues)),
             "seconds": seconds,
         ]
+        if !scarce.isEmpty {
+            root["scarce_in_training"] = scarce.map { ["repository": $0.repository, "label": $0.label, "train": $0.train, "test": $0.test] }
+        }
         if !models.isEmpty {
             root["models"] = models.mapValues { model -> [String: Any] in
                 [

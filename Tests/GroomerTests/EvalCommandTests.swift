@@ -23,6 +23,12 @@ import Testing
         #expect(json["repositories"]?["facebook/react"]?["macro_f1"]?.number != nil)
         #expect(json["repositories"]?["microsoft/vscode"]?["labels"]?["bug"]?["f1"]?.number != nil)
         #expect(json["seconds"]?.number != nil)
+        // This corpus's older half holds no react bug and one vscode bug: the split says so.
+        let scarce = json["scarce_in_training"]?.array ?? []
+        #expect(scarce.contains { $0["repository"] == .string("facebook/react") && $0["label"] == .string("bug")
+            && $0["train"]?.number == 0 && $0["test"]?.number == 100 }, "\(scarce)")
+        #expect(scarce.contains { $0["repository"] == .string("microsoft/vscode") && $0["label"] == .string("bug") && $0["train"]?.number == 1 })
+        #expect(!scarce.contains { $0["label"] == .string("question") }, "question has 59 and 66 to train")
     }
 
     @Test func crossValidatedEvalPrintsTablesAndTheLearnedModelBeatsTheRules() async throws {

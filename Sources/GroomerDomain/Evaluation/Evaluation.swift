@@ -36,6 +36,32 @@ public struct Evaluation: Sendable {
         }
     }
 
+    /// A label the tested issues of a repository carry that its training issues hold fewer
+    /// than `learning.minExamples` of: a model learned from them never writes it, so the scores
+    /// of a time split measure the corpus's drift, not the model.
+    public struct ScarceLabel: Sendable, Equatable {
+        public var repository: String
+        public var label: String
+        public var train: Int
+        public var test: Int
+    }
+
+    /// The labels scarce in training, by repository and label.
+    public var scarceInTraining: [ScarceLabel] {
+        func counts(_ issues: [LabelledIssue]) -> [String: [String: Int]] {
+            var counts: [String: [String: Int]] = [:]
+            for issue in issues { for label in issue.labels { counts[issue.repository, default: [:]][label, default: 0] += 1 } }
+            return counts
+        }
+        let (trained, tested) = (counts(train), counts(test))
+        return tested.keys.sorted().flatMap { repository in
+            tested[repository, default: [:]].sorted { $0.key < $1.key }.compactMap { label, test in
+                let train = trained[repository]?[label] ?? 0
+                return train < learning.minExamples ? ScarceLabel(repository: repository, label: label, train: train, test: test) : nil
+            }
+        }
+    }
+
     /// Per repository, the older half (by `created_at`, then file order) and the newer half.
     static func timeSplit(_ issues: [LabelledIssue]) -> ([LabelledIssue], [LabelledIssue]) {
         var byRepository: [String: [(Int, LabelledIssue)]] = [:]
